@@ -1,0 +1,31 @@
+/**
+ * Liveness (the process answers) and readiness (Redis answers a PING in time).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { LiveSchema, ReadySchema } from '../schemas/health.js'
+import { whileAvailable } from '../src/redis/availability.js'
+import { RETRY_AFTER_SECONDS } from '../src/plugins/error-handler.js'
+
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health/live', {
+    schema: { tags: ['health'], response: { 200: LiveSchema } }
+  }, async () => ({ status: 'ok' as const }))
+
+  app.get('/health/ready', {
+    schema: { tags: ['health'], response: { 200: ReadySchema, 503: ReadySchema } }
+  }, async (_request, reply) => {
+    try {
+      await whileAvailable(app.redis.ping())
+      return { status: 'ok' as const, redis: app.redis.status }
+    } catch (err) {
+      const status = app.redis.status
+      const reason = status === 'ready'
+        ? `Redis did not answer PING: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`
+        : `Redis is not connected (${status})`
+      reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS))
+      return { status: 'unavailable' as const, redis: status, reason }
+    }
+  })
+}
+
+export default healthRoutes

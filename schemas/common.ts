@@ -1,0 +1,37 @@
+/**
+ * Building blocks shared by the schemas: ids, Python datetimes, nullable values, errors.
+ */
+import { Type, type TSchema } from '@sinclair/typebox'
+
+export const ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$'
+
+export const ContactIdSchema = Type.String({
+  pattern: ID_PATTERN,
+  description: 'CRM contact id: 1-128 characters of A-Z a-z 0-9 _ -',
+  examples: ['c_8f2k3LmQ']
+})
+
+/**
+ * What Python's `datetime.isoformat()` produces: naive or with an offset, with optional
+ * fractional seconds. Stored and returned byte for byte.
+ */
+export const PythonDatetimeSchema = Type.String({
+  pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,6})?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,6})?)?)?$',
+  description: 'ISO-8601 as written by Python isoformat(); naive values are read as UTC',
+  examples: ['2026-01-23T10:30:00.123456', '2026-01-23T10:30:00+00:00']
+})
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const ContactIdParamsSchema = Type.Object({ contactId: ContactIdSchema })
+
+export const ErrorResponseSchema = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String({ description: 'HTTP reason phrase' }),
+  message: Type.String({ description: 'What went wrong, naming the field where one is at fault' }),
+  code: Type.Optional(Type.String({ description: 'Stable machine-readable code' }))
+}, { $id: 'ErrorResponse' })
+
+/** The error schema under each of these status codes, for a route's `response`. */
+export const errorResponses = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [code, ErrorResponseSchema]))

@@ -1,0 +1,53 @@
+/**
+ * The whole application, built from a validated configuration. Tests and server.ts build the
+ * same app; nothing listens here.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.js'
+import { registerJsonBodyParser } from './http/json-body.js'
+import { validatorCompiler } from './http/validator-compiler.js'
+import errorHandler from './plugins/error-handler.js'
+import redisPlugin from './plugins/redis.js'
+import stateRepository from './plugins/state-repository.js'
+import legacyIndexMigration from './plugins/legacy-index-migration.js'
+import healthRoutes from '../routes/health.js'
+import stateRoutes from '../routes/state.js'
+import activeRoutes from '../routes/active.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger']
+}
+
+/** pino settings shared by every deployment: never log credentials. */
+export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'config.redisUrl']
+
+export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel, redact: REDACTED_PATHS },
+    bodyLimit: config.bodyLimitBytes,
+    // Ids are case-sensitive and a trailing slash is a typo, not another resource.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  // Only JSON is accepted: any other media type is a 415, not a string body.
+  app.removeAllContentTypeParsers()
+  registerJsonBodyParser(app, ['application/json'])
+  app.decorate('config', config)
+
+  await app.register(errorHandler)
+  await app.register(redisPlugin, { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs })
+  await app.register(stateRepository, { keyPrefix: config.keyPrefix, stateTtlSeconds: config.stateTtlSeconds })
+  await app.register(legacyIndexMigration, { connectWaitMs: config.redisCommandTimeoutMs })
+  await app.register(healthRoutes)
+  await app.register(stateRoutes)
+  await app.register(activeRoutes)
+  return app
+}

@@ -1,0 +1,32 @@
+/**
+ * The service's own errors, each with a stable code. The root error handler turns them into
+ * `{statusCode, error, message, code}`; their messages are safe to show to clients.
+ */
+import createError from '@fastify/error'
+
+export const StateNotFoundError = createError<'STATE_NOT_FOUND', 404, [string]>(
+  'STATE_NOT_FOUND', 'No state stored for contact %s', 404)
+
+export const PreconditionFailedError = createError<'PRECONDITION_FAILED', 412, [string]>(
+  'PRECONDITION_FAILED', 'Precondition failed: %s', 412)
+
+export const ContactIdMismatchError = createError<'CONTACT_ID_MISMATCH', 400, [string, string]>(
+  'CONTACT_ID_MISMATCH', 'body/contact_id must equal the contact id of the path (got %s, path has %s)', 400)
+
+export const InvalidHeaderError = createError<'INVALID_HEADER', 400, [string, string]>(
+  'INVALID_HEADER', '%s %s', 400)
+
+export const InvalidJsonError = createError<'INVALID_JSON', 400, [string]>(
+  'INVALID_JSON', 'Body is not valid JSON: %s', 400)
+
+export const StateUnreadableError = createError<'STATE_UNREADABLE', 500, [string]>(
+  'STATE_UNREADABLE', 'The stored state of contact %s is not readable; a PUT replaces it', 500)
+
+export const RedisUnavailableError = createError<'REDIS_UNAVAILABLE', 503, [options?: { cause: unknown }]>(
+  'REDIS_UNAVAILABLE', 'Storage is unavailable; retry shortly', 503)
+
+/** Errors whose message is written for clients, 5xx included. */
+export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
+  'STATE_UNREADABLE',
+  'REDIS_UNAVAILABLE'
+])

@@ -1,0 +1,49 @@
+/**
+ * Entity tags (RFC 9110 §8.8.3) and the conditional request headers built on them.
+ */
+import { InvalidHeaderError } from '../errors.js'
+import type { Preconditions } from '../plugins/state-repository.js'
+
+// entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, in a comma-separated list.
+const ENTITY_TAG_LIST = /^\s*(W\/)?"([\x21\x23-\x7e]*)"\s*(,|$)/
+
+export function formatEntityTag (tag: string): string {
+  return `"${tag}"`
+}
+
+interface ParsedTag { weak: boolean, opaque: string }
+
+function parseList (header: string, name: string): '*' | ParsedTag[] {
+  if (header.trim() === '*') return '*'
+  const tags: ParsedTag[] = []
+  let rest = header
+  while (rest.trim() !== '') {
+    const match = ENTITY_TAG_LIST.exec(rest)
+    if (match === null) throw new InvalidHeaderError(name, 'must be * or a comma-separated list of quoted entity tags')
+    tags.push({ weak: match[1] !== undefined, opaque: match[2] as string })
+    rest = rest.slice(match[0].length)
+  }
+  if (tags.length === 0) throw new InvalidHeaderError(name, 'must not be empty')
+  return tags
+}
+
+/** If-Match and If-None-Match of a write. Only `If-None-Match: *` has a meaning for writes. */
+export function parseWritePreconditions (ifMatch: string | undefined, ifNoneMatch: string | undefined): Preconditions {
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
+    throw new InvalidHeaderError('If-None-Match', 'on a write must be *')
+  }
+  let match: Preconditions['ifMatch'] = null
+  if (ifMatch !== undefined) {
+    const parsed = parseList(ifMatch, 'If-Match')
+    // If-Match uses the strong comparison: a weak tag never matches.
+    match = parsed === '*' ? '*' : parsed.filter((tag) => !tag.weak).map((tag) => tag.opaque)
+  }
+  return { ifMatch: match, ifNoneMatchAny: ifNoneMatch !== undefined }
+}
+
+/** Whether a GET's If-None-Match names the current tag (weak comparison), so 304 applies. */
+export function matchesIfNoneMatch (ifNoneMatch: string | undefined, currentTag: string): boolean {
+  if (ifNoneMatch === undefined) return false
+  const parsed = parseList(ifNoneMatch, 'If-None-Match')
+  return parsed === '*' || parsed.some((tag) => tag.opaque === currentTag)
+}

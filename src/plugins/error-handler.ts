@@ -1,0 +1,37 @@
+/**
+ * Root error and not-found handlers: every error leaves as `{statusCode, error, message, code}`.
+ * Client errors say what was wrong; server errors are logged with the request's context and
+ * reach the client without internals, except the service's own documented ones.
+ */
+import { STATUS_CODES } from 'node:http'
+import fp from 'fastify-plugin'
+import type { FastifyError } from 'fastify'
+import { PUBLIC_ERROR_CODES } from '../errors.js'
+
+/** Seconds a client should wait before retrying while storage is unavailable. */
+export const RETRY_AFTER_SECONDS = 1
+
+export default fp(async function errorHandler (app) {
+  app.setErrorHandler(function (error: FastifyError, request, reply) {
+    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
+    const isPublic = statusCode < 500 || PUBLIC_ERROR_CODES.has(error.code)
+    if (statusCode >= 500) request.log.error({ err: error }, 'Request failed')
+    else request.log.info({ err: { code: error.code, message: error.message } }, 'Request refused')
+    if (statusCode === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+    return reply.code(statusCode).send({
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      message: isPublic ? error.message : 'Internal Server Error',
+      ...(isPublic && error.code !== undefined ? { code: error.code } : {})
+    })
+  })
+
+  app.setNotFoundHandler(function (request, reply) {
+    return reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `Route ${request.method} ${request.url.split('?')[0]} not found`,
+      code: 'ROUTE_NOT_FOUND'
+    })
+  })
+}, { name: 'error-handler' })

@@ -1,0 +1,24 @@
+/**
+ * Tells an outage of Redis (retry later: 503) from an answer about the data (a bug: 500).
+ */
+import { ReplyError } from 'ioredis'
+import { RedisUnavailableError } from '../errors.js'
+
+// Replies of a server that is starting, failing over, busy or full: a retry can succeed.
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|OOM|NOREPLICAS)\b/
+
+export function isOutage (err: unknown): boolean {
+  if (err instanceof ReplyError) return TRANSIENT_REPLY.test((err as Error).message)
+  // Everything else ioredis rejects with is about the link: closed, not writeable, timed out.
+  return err instanceof Error
+}
+
+/** Awaits a Redis command, turning an outage into a RedisUnavailableError. */
+export async function whileAvailable<T> (command: Promise<T>): Promise<T> {
+  try {
+    return await command
+  } catch (err) {
+    if (isOutage(err)) throw new RedisUnavailableError({ cause: err })
+    throw err
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Runs the service: configuration, logger, listen, graceful shutdown.
+ */
+import closeWithGrace from 'close-with-grace'
+import { buildApp, REDACTED_PATHS } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+
+const SHUTDOWN_GRACE_MS = 10_000
+
+async function main (): Promise<void> {
+  let config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`${err.message}\n`)
+    process.exit(1)
+  }
+
+  const app = await buildApp(config, {
+    logger: {
+      level: config.logLevel,
+      redact: REDACTED_PATHS,
+      // JSON for machines; readable lines only when a person watches a terminal.
+      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {})
+    }
+  })
+
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err !== undefined) app.log.error({ err }, 'Shutting down after an error')
+    else app.log.info({ signal }, 'Shutting down')
+    await app.close()
+  })
+
+  await app.listen({ port: config.port, host: config.host })
+}
+
+await main()

@@ -1,0 +1,75 @@
+/**
+ * What the dashboard sees of one conversation: a few fields of the document plus the derived
+ * values of the contract (last activity, stalled, temperature, expiry).
+ */
+import type { Stage, StateDocument, Temperature } from '../../schemas/state-document.js'
+import type { ActiveState } from '../plugins/state-repository.js'
+import { formatEpochMs, toEpochMs, withOffset } from './python-datetime.js'
+
+export interface ConversationSummary {
+  contact_id: string
+  location_id: string
+  seller_name: string | null
+  property_address: string | null
+  stage: Stage
+  temperature: Temperature
+  current_question: number
+  questions_answered: number
+  is_qualified: boolean
+  is_stalled: boolean
+  condition: string | null
+  price_expectation: number | null
+  motivation: string | null
+  urgency: string | null
+  last_activity: string
+  conversation_started: string
+  expires_at: string | null
+}
+
+/** A summary with the numbers that sorting and filtering need, kept out of the response. */
+export interface Conversation {
+  summary: ConversationSummary
+  document: StateDocument
+  lastActivityMs: number
+  conversationStartedMs: number
+}
+
+/** The bot's own rule, used where the document carries no temperature. */
+export function deriveTemperature (doc: StateDocument): Temperature {
+  if (typeof doc.temperature === 'string') return doc.temperature.toUpperCase() as Temperature
+  if (doc.questions_answered < 4) return 'COLD'
+  return doc.offer_accepted === true && doc.timeline_acceptable === true ? 'HOT' : 'WARM'
+}
+
+export function toConversation (state: ActiveState, nowMs: number, stallAfterMs: number): Conversation {
+  const doc = JSON.parse(state.json) as StateDocument
+  const interactionMs = doc.last_interaction === null ? null : toEpochMs(doc.last_interaction)
+  const lastActivityMs = interactionMs ?? state.writtenAtMs
+  const lastActivity = interactionMs !== null && doc.last_interaction !== null
+    ? withOffset(doc.last_interaction)
+    : formatEpochMs(state.writtenAtMs)
+  return {
+    document: doc,
+    lastActivityMs,
+    conversationStartedMs: toEpochMs(doc.conversation_started) ?? 0,
+    summary: {
+      contact_id: state.contactId,
+      location_id: doc.location_id,
+      seller_name: doc.seller_name ?? null,
+      property_address: doc.property_address ?? null,
+      stage: doc.stage,
+      temperature: deriveTemperature(doc),
+      current_question: doc.current_question,
+      questions_answered: doc.questions_answered,
+      is_qualified: doc.is_qualified,
+      is_stalled: !doc.is_qualified && nowMs - lastActivityMs > stallAfterMs,
+      condition: doc.condition,
+      price_expectation: doc.price_expectation,
+      motivation: doc.motivation,
+      urgency: doc.urgency,
+      last_activity: lastActivity,
+      conversation_started: doc.conversation_started,
+      expires_at: state.expiresAtMs === null ? null : formatEpochMs(state.expiresAtMs)
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Builds the app for a test against a real Redis, exactly as server.ts builds it.
+ *
+ * Where Redis comes from: REDIS_URL when set (each app gets a random key prefix and its keys are
+ * deleted afterwards), else a private redis-server spawned for this test file, else (or with
+ * SELLER_STATE_TEST_REDIS=container) a testcontainers Redis.
+ */
+import { randomUUID } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
+import type { FastifyInstance } from 'fastify'
+import type { Test } from 'tap'
+import { Redis } from 'ioredis'
+import { buildApp } from '../src/app.js'
+import { loadConfig, type Config } from '../src/config.js'
+import { startRedisServer, type TestRedisServer } from './support/redis-server.js'
+import { startRedisContainer } from './support/redis-container.js'
+
+export type Env = Record<string, string>
+
+const useContainer = process.env.SELLER_STATE_TEST_REDIS === 'container' ||
+  spawnSync('redis-server', ['--version']).error !== undefined
+
+/** A Redis of this test file's own, which a test may stop and start. */
+export async function privateRedis (t: Test): Promise<TestRedisServer> {
+  const server = useContainer ? await startRedisContainer() : await startRedisServer()
+  t.teardown(() => server.stop())
+  return server
+}
+
+let sharedUrl: Promise<string> | undefined
+
+/** The Redis that tests share within this file (REDIS_URL, or one private server). */
+async function sharedRedisUrl (t: Test): Promise<string> {
+  if (process.env.REDIS_URL !== undefined) return process.env.REDIS_URL
+  sharedUrl ??= (useContainer ? startRedisContainer() : startRedisServer()).then((server) => server.url)
+  return await sharedUrl
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  config: Config
+  /** A second connection, for looking at and tampering with what the service stored. */
+  redis: Redis
+}
+
+async function deleteKeys (redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+    if (keys.length > 0) await redis.del(...keys)
+    cursor = next
+  } while (cursor !== '0')
+}
+
+/** Builds and readies the app with a fresh key prefix; closes it and deletes its keys after the test. */
+export async function build (t: Test, env: Env = {}): Promise<TestApp> {
+  const config = loadConfig({
+    REDIS_URL: await sharedRedisUrl(t),
+    KEY_PREFIX: `test:${randomUUID()}:`,
+    LOG_LEVEL: 'silent',
+    ...env
+  })
+  const app = await buildApp(config)
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  t.teardown(async () => {
+    await app.close()
+    await deleteKeys(redis, `${config.keyPrefix}*`).catch(() => {})
+    redis.disconnect()
+  })
+  await app.ready()
+  return { app, config, redis }
+}
+
+/** A complete state document as the bot's `dataclasses.asdict()` sends it. */
+export function botState (overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    contact_id: 'contact-1',
+    location_id: 'loc-1',
+    current_question: 2,
+    questions_answered: 1,
+    is_qualified: false,
+    stage: 'Q2',
+    condition: 'needs_minor_repairs',
+    price_expectation: null,
+    motivation: null,
+    urgency: null,
+    offer_accepted: null,
+    timeline_acceptable: null,
+    scheduling_offered: false,
+    appointment_booked: false,
+    appointment_id: null,
+    conversation_history: [{ role: 'user', content: 'It needs a new roof', timestamp: '2026-01-23T10:30:00.123456' }],
+    extracted_data: { roof: 'old' },
+    last_interaction: '2026-01-23T10:30:00.123456',
+    conversation_started: '2026-01-23T10:29:00',
+    ...overrides
+  }
+}
+
+/** Polls until the check passes or the time runs out, for effects that land asynchronously. */
+export async function eventually (check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return false
+}
