@@ -20,9 +20,9 @@ export type Env = Record<string, string>
 const useContainer = process.env.SELLER_STATE_TEST_REDIS === 'container' ||
   spawnSync('redis-server', ['--version']).error !== undefined
 
-/** A Redis of this test file's own, which a test may stop and start. */
-export async function privateRedis (t: Test): Promise<TestRedisServer> {
-  const server = useContainer ? await startRedisContainer() : await startRedisServer()
+/** A Redis of this test's own, on the given port or a free one, which the test may stop and start. */
+export async function privateRedis (t: Test, port?: number): Promise<TestRedisServer> {
+  const server = useContainer ? await startRedisContainer(port) : await startRedisServer(port)
   t.teardown(() => server.stop())
   return server
 }
@@ -53,7 +53,7 @@ async function deleteKeys (redis: Redis, pattern: string): Promise<void> {
 }
 
 /** Builds and readies the app with a fresh key prefix; closes it and deletes its keys after the test. */
-export async function build (t: Test, env: Env = {}): Promise<TestApp> {
+export async function build (t: Test, env: Env = {}, beforeReady?: (app: FastifyInstance) => void): Promise<TestApp> {
   const config = loadConfig({
     REDIS_URL: await sharedRedisUrl(t),
     KEY_PREFIX: `test:${randomUUID()}:`,
@@ -62,11 +62,13 @@ export async function build (t: Test, env: Env = {}): Promise<TestApp> {
   })
   const app = await buildApp(config)
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  redis.on('error', () => {}) // outage tests stop the server under it on purpose
   t.teardown(async () => {
     await app.close()
     await deleteKeys(redis, `${config.keyPrefix}*`).catch(() => {})
     redis.disconnect()
   })
+  beforeReady?.(app)
   await app.ready()
   return { app, config, redis }
 }

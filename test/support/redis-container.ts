@@ -16,8 +16,8 @@ async function launch (port: number): Promise<StartedTestContainer> {
     .start()
 }
 
-export async function startRedisContainer (): Promise<TestRedisServer> {
-  const port = await freePort()
+export async function startRedisContainer (port?: number): Promise<TestRedisServer> {
+  port ??= await freePort()
   let container: StartedTestContainer | null = await launch(port)
   return {
     url: `redis://127.0.0.1:${port}`,

@@ -63,6 +63,7 @@ export async function startRedisServer (port?: number): Promise<TestRedisServer>
     async stop () {
       if (child === null) return
       const exited = once(child, 'exit')
+      child.ref() // keep the test process alive until the server is gone
       child.kill('SIGKILL')
       await exited
       child = null

@@ -1,0 +1,75 @@
+/**
+ * Configuration from the environment: defaults, parsing, and start-up refusal with a message
+ * that names every bad variable.
+ */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+t.test('defaults match the documented table', async (t) => {
+  t.same(loadConfig({}), {
+    port: 3000,
+    host: '127.0.0.1',
+    redisUrl: 'redis://127.0.0.1:6379',
+    stateTtlSeconds: 604800,
+    stallAfterSeconds: 172800,
+    logLevel: 'info',
+    keyPrefix: 'seller:',
+    bodyLimitBytes: 262144,
+    redisCommandTimeoutMs: 1000
+  })
+})
+
+t.test('every variable is read and converted', async (t) => {
+  t.same(loadConfig({
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
+    STATE_TTL_SECONDS: '60',
+    STALL_AFTER_SECONDS: '3600',
+    LOG_LEVEL: 'debug',
+    KEY_PREFIX: 'tenant-a:',
+    BODY_LIMIT_BYTES: '4096',
+    REDIS_COMMAND_TIMEOUT_MS: '250'
+  }), {
+    port: 8080,
+    host: '0.0.0.0',
+    redisUrl: 'rediss://user:pw@redis.internal:6380/2',
+    stateTtlSeconds: 60,
+    stallAfterSeconds: 3600,
+    logLevel: 'debug',
+    keyPrefix: 'tenant-a:',
+    bodyLimitBytes: 4096,
+    redisCommandTimeoutMs: 250
+  })
+})
+
+t.test('bad values are refused with a message naming each variable', async (t) => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /PORT must be integer \(got "eighty"\)/],
+    [{ PORT: '70000' }, /PORT must be <= 65535/],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must match pattern/],
+    [{ STATE_TTL_SECONDS: '0' }, /STATE_TTL_SECONDS must be >= 1/],
+    [{ STALL_AFTER_SECONDS: '1.5' }, /STALL_AFTER_SECONDS must be integer/],
+    [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
+    [{ KEY_PREFIX: '' }, /KEY_PREFIX must NOT have fewer than 1 characters/]
+  ]
+  for (const [env, message] of cases) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))
+  }
+  const both = t.throws(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })) as ConfigError
+  t.match(both.message, /^Invalid configuration: .*PORT.*; .*LOG_LEVEL/)
+})
+
+t.test('the server refuses to start on a bad variable, exit code 1 and the message on stderr', async (t) => {
+  const child = spawn(process.execPath, [...process.execArgv, 'src/server.ts'], {
+    env: { ...process.env, PORT: 'nope' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const [code] = await once(child, 'exit')
+  t.equal(code, 1)
+  t.match(stderr, /Invalid configuration: PORT must be integer \(got "nope"\)/)
+})
