@@ -7,25 +7,16 @@ import { ActivePageSchema, ActiveQuerySchema, ActiveSummarySchema, SummaryQueryS
 import { errorResponses } from '../schemas/common.js'
 import type { Temperature } from '../schemas/state-document.js'
 import { countConversations, selectPage } from '../src/state/active-listing.js'
-import { toConversation, type Conversation } from '../src/state/conversation-summary.js'
+import { readConversations, type Conversation } from '../src/state/conversation-summary.js'
 
 const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const stallAfterMs = app.config.stallAfterSeconds * 1000
 
   /** Every readable active conversation, and how many active contacts could not be read. */
   async function loadConversations (): Promise<{ conversations: Conversation[], skipped: number }> {
-    const { states, unreadable } = await app.stateRepository.listActive()
-    const now = Date.now()
-    const conversations: Conversation[] = []
-    for (const state of states) {
-      try {
-        conversations.push(toConversation(state, now, stallAfterMs))
-      } catch (err) {
-        // A hand-edited document that is no longer JSON.
-        if (!(err instanceof SyntaxError)) throw err
-        unreadable.push(state.contactId)
-      }
-    }
+    const scan = await app.stateRepository.listActive()
+    const { conversations, unreadable } = readConversations(scan.states, Date.now(), stallAfterMs)
+    unreadable.push(...scan.unreadable)
     if (unreadable.length > 0) {
       app.log.warn({ contactIds: unreadable.slice(0, 20), count: unreadable.length }, 'Skipped unreadable states')
     }

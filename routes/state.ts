@@ -10,10 +10,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ContactIdParamsSchema, errorResponses } from '../schemas/common.js'
 import { StateDocumentSchema } from '../schemas/state-document.js'
-import { ContactIdMismatchError, PreconditionFailedError, StateNotFoundError } from '../src/errors.js'
+import { PreconditionFailedError, StateNotFoundError } from '../src/errors.js'
 import { formatEntityTag, matchesIfNoneMatch, parseWritePreconditions } from '../src/http/entity-tags.js'
 import type { PreconditionFailure } from '../src/plugins/state-repository.js'
 import { withContactId } from '../src/state/document-json.js'
+import { checkDocumentRules } from '../src/state/document-rules.js'
 
 const ConditionalHeadersSchema = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'Write only if the state has one of these ETags (or exists, for *)' })),
@@ -51,10 +52,9 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { contactId } = request.params
-    const bodyContactId = request.body.contact_id
-    if (bodyContactId !== undefined && bodyContactId !== contactId) throw new ContactIdMismatchError(bodyContactId, contactId)
+    checkDocumentRules(request.body, contactId)
     const preconditions = parseWritePreconditions(request.headers['if-match'], request.headers['if-none-match'])
-    const json = bodyContactId === undefined ? withContactId(request.rawBody, contactId) : request.rawBody
+    const json = request.body.contact_id === undefined ? withContactId(request.rawBody, contactId) : request.rawBody
 
     const outcome = await repository.put(contactId, json, preconditions)
     if (outcome.kind === 'precondition_failed') throw new PreconditionFailedError(preconditionMessage(contactId, outcome.failure))

@@ -13,6 +13,9 @@ export const PreconditionFailedError = createError<'PRECONDITION_FAILED', 412, [
 export const ContactIdMismatchError = createError<'CONTACT_ID_MISMATCH', 400, [string, string]>(
   'CONTACT_ID_MISMATCH', 'body/contact_id must equal the contact id of the path (got %s, path has %s)', 400)
 
+export const InvalidDocumentError = createError<'INVALID_DOCUMENT', 400, [string]>(
+  'INVALID_DOCUMENT', '%s', 400)
+
 export const InvalidHeaderError = createError<'INVALID_HEADER', 400, [string, string]>(
   'INVALID_HEADER', '%s %s', 400)
 

@@ -4,8 +4,9 @@
 import { InvalidHeaderError } from '../errors.js'
 import type { Preconditions } from '../plugins/state-repository.js'
 
-// entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, in a comma-separated list.
-const ENTITY_TAG_LIST = /^\s*(W\/)?"([\x21\x23-\x7e]*)"\s*(,|$)/
+// entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, in a comma-separated list whose empty elements
+// are ignored (RFC 9110 §5.6.1).
+const ENTITY_TAG_LIST = /^[\s,]*(W\/)?"([\x21\x23-\x7e]*)"\s*(,|$)/
 
 export function formatEntityTag (tag: string): string {
   return `"${tag}"`
@@ -17,7 +18,7 @@ function parseList (header: string, name: string): '*' | ParsedTag[] {
   if (header.trim() === '*') return '*'
   const tags: ParsedTag[] = []
   let rest = header
-  while (rest.trim() !== '') {
+  while (rest.replace(/[\s,]/g, '') !== '') {
     const match = ENTITY_TAG_LIST.exec(rest)
     if (match === null) throw new InvalidHeaderError(name, 'must be * or a comma-separated list of quoted entity tags')
     tags.push({ weak: match[1] !== undefined, opaque: match[2] as string })

@@ -2,7 +2,8 @@
  * What the dashboard sees of one conversation: a few fields of the document plus the derived
  * values of the contract (last activity, stalled, temperature, expiry).
  */
-import type { Stage, StateDocument, Temperature } from '../../schemas/state-document.js'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { StateDocumentSchema, type Stage, type StateDocument, type Temperature } from '../../schemas/state-document.js'
 import type { ActiveState } from '../plugins/state-repository.js'
 import { formatEpochMs, toEpochMs, withOffset } from './python-datetime.js'
 
@@ -41,8 +42,26 @@ export function deriveTemperature (doc: StateDocument): Temperature {
   return doc.offer_accepted === true && doc.timeline_acceptable === true ? 'HOT' : 'WARM'
 }
 
+const stateDocument = TypeCompiler.Compile(StateDocumentSchema)
+
+/** A stored text that is not a state document: a hand edit of the hash's `doc` field. */
+export class UnreadableDocumentError extends Error {
+  override name = 'UnreadableDocumentError'
+}
+
+function parseDocument (json: string): StateDocument {
+  let doc: unknown
+  try {
+    doc = JSON.parse(json)
+  } catch {
+    throw new UnreadableDocumentError('not JSON')
+  }
+  if (!stateDocument.Check(doc)) throw new UnreadableDocumentError('not a state document')
+  return doc
+}
+
 export function toConversation (state: ActiveState, nowMs: number, stallAfterMs: number): Conversation {
-  const doc = JSON.parse(state.json) as StateDocument
+  const doc = parseDocument(state.json)
   const interactionMs = doc.last_interaction === null ? null : toEpochMs(doc.last_interaction)
   const lastActivityMs = interactionMs ?? state.writtenAtMs
   const lastActivity = interactionMs !== null && doc.last_interaction !== null
@@ -72,4 +91,19 @@ export function toConversation (state: ActiveState, nowMs: number, stallAfterMs:
       expires_at: state.expiresAtMs === null ? null : formatEpochMs(state.expiresAtMs)
     }
   }
+}
+
+/** The conversations of the active states, and the contacts whose document cannot be read. */
+export function readConversations (states: ActiveState[], nowMs: number, stallAfterMs: number): { conversations: Conversation[], unreadable: string[] } {
+  const conversations: Conversation[] = []
+  const unreadable: string[] = []
+  for (const state of states) {
+    try {
+      conversations.push(toConversation(state, nowMs, stallAfterMs))
+    } catch (err) {
+      if (!(err instanceof UnreadableDocumentError)) throw err
+      unreadable.push(state.contactId)
+    }
+  }
+  return { conversations, unreadable }
 }

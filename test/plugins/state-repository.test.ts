@@ -19,6 +19,10 @@ t.test('a value that is not ours gives 500 STATE_UNREADABLE for that contact onl
   await redis.hset(`${config.keyPrefix}state:edited`, 'doc', '{"location_id": "x"}')
   await redis.zadd(index, Date.now() + 60_000, 'edited')
 
+  // A hand edit that left valid JSON that is not a state document.
+  await redis.hset(`${config.keyPrefix}state:emptied`, 'doc', '{}', 'etag', 'x', 'at', String(Date.now()), 'v', '1')
+  await redis.zadd(index, Date.now() + 60_000, 'emptied')
+
   for (const id of ['pickled', 'edited']) {
     const res = await app.inject({ url: `/seller/state/${id}` })
     t.equal(res.statusCode, 500, id)
@@ -32,15 +36,17 @@ t.test('a value that is not ours gives 500 STATE_UNREADABLE for that contact onl
   t.equal((await app.inject({ url: '/seller/state/good' })).statusCode, 200, 'other contacts are unaffected')
   const listing = (await app.inject({ url: '/seller/active' })).json()
   t.same(listing.conversations.map((c: { contact_id: string }) => c.contact_id), ['good'])
-  t.equal(listing.skipped_unreadable, 2)
-  t.equal((await app.inject({ url: '/seller/active/summary' })).json().total, 1)
+  t.equal(listing.skipped_unreadable, 3)
+  const summary = (await app.inject({ url: '/seller/active/summary' })).json()
+  t.equal(summary.total, 1)
+  t.equal(summary.skipped_unreadable, 3)
 
   const guarded = await app.inject({ method: 'PUT', url: '/seller/state/pickled', headers: { ...JSON_HEADERS, 'if-match': '"whatever"' }, payload: JSON.stringify(botState({ contact_id: 'pickled' })) })
   t.equal(guarded.statusCode, 412, 'an unreadable value has no ETag to match')
   const repaired = await app.inject({ method: 'PUT', url: '/seller/state/pickled', headers: JSON_HEADERS, payload: JSON.stringify(botState({ contact_id: 'pickled' })) })
   t.equal(repaired.statusCode, 200, 'a PUT replaces it')
   t.equal((await app.inject({ url: '/seller/state/pickled' })).statusCode, 200)
-  t.equal((await app.inject({ url: '/seller/active' })).json().skipped_unreadable, 1)
+  t.equal((await app.inject({ url: '/seller/active' })).json().skipped_unreadable, 2)
   t.equal((await app.inject({ method: 'DELETE', url: '/seller/state/edited' })).statusCode, 204, 'a DELETE removes one')
   t.equal(await redis.exists(`${config.keyPrefix}state:edited`), 0)
 })
@@ -60,7 +66,7 @@ t.test('the prototype\'s SET is migrated at start-up, once, with scores from eac
   await Promise.all(replicas.map(async (app) => await app.ready()))
 
   t.equal(await redis.type(index), 'zset')
-  const scores = Object.fromEntries((await redis.zrange(index, 0, -1, 'WITHSCORES'))
+  const scores = Object.fromEntries((await redis.zrange(index, '0', '-1', 'WITHSCORES'))
     .flatMap((value, i, all) => i % 2 === 0 ? [[value, all[i + 1]]] : []))
   t.same(Object.keys(scores).sort(), ['no-ttl', 'with-ttl'], 'a member whose state is gone is dropped')
   t.equal(scores['no-ttl'], 'inf', 'a state without a TTL stays listed while it exists')
@@ -77,7 +83,7 @@ t.test('a SET recreated at run time is migrated by the next write, and nothing i
   const res = await app.inject({ method: 'PUT', url: '/seller/state/fresh', headers: JSON_HEADERS, payload: JSON.stringify(botState({ contact_id: 'fresh' })) })
   t.equal(res.statusCode, 201)
   t.equal(await redis.type(index), 'zset')
-  t.same((await redis.zrange(index, 0, -1)).sort(), ['fresh', 'legacy'])
+  t.same((await redis.zrange(index, '0', '-1')).sort(), ['fresh', 'legacy'])
 
   await redis.del(index)
   await redis.sadd(index, 'legacy')

@@ -151,7 +151,8 @@ t.test('If-None-Match: * creates only', async (t) => {
 
 t.test('malformed conditional headers are a 400 and write nothing', async (t) => {
   const ctx = await build(t)
-  for (const headers of [{ 'if-match': 'unquoted' }, { 'if-match': '"a" "b"' }, { 'if-none-match': '"abc"' }]) {
+  const malformed: Array<Record<string, string>> = [{ 'if-match': 'unquoted' }, { 'if-match': '"a" "b"' }, { 'if-none-match': '"abc"' }]
+  for (const headers of malformed) {
     const res = await put(ctx.app, 'contact-1', botState(), headers)
     t.equal(res.statusCode, 400, JSON.stringify(headers))
     t.equal(res.json().code, 'INVALID_HEADER')
@@ -209,6 +210,7 @@ t.test('a bad document is refused whole with a 400 naming the field, and nothing
     ['extracted_data a list', { extracted_data: [] }, /body\/extracted_data Expected object/],
     ['datetime with a space', { last_interaction: '2026-01-23 10:30:00' }, /body\/last_interaction Expected ISO-8601/],
     ['datetime with a bad month', { conversation_started: '2026-13-01T00:00:00' }, /body\/conversation_started/],
+    ['a day February does not have', { last_interaction: '2026-02-30T10:00:00' }, /body\/last_interaction is not a date that exists/],
     ['temperature unknown', { temperature: 'lukewarm' }, /body\/temperature Expected HOT, WARM or COLD/],
     ['seller_name a number', { seller_name: 7 }, /body\/seller_name/]
   ]
