@@ -18,6 +18,7 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { conversations, unreadable } = readConversations(scan.states, Date.now(), stallAfterMs)
     unreadable.push(...scan.unreadable)
     if (unreadable.length > 0) {
+      app.metrics.unreadableStates.inc({ operation: 'list' }, unreadable.length)
       app.log.warn({ contactIds: unreadable.slice(0, 20), count: unreadable.length }, 'Skipped unreadable states')
     }
     return { conversations, skipped: unreadable.length }

@@ -5,38 +5,17 @@
  * text back without parsing it, so Python isoformat strings and unknown fields survive byte for
  * byte. Version and write time travel in the ETag and Last-Modified headers.
  */
-import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ContactIdParamsSchema, errorResponses } from '../schemas/common.js'
+import { ContactIdParamsSchema, errorResponses, WriteHeadersSchema } from '../schemas/common.js'
 import { StateDocumentSchema } from '../schemas/state-document.js'
-import { PreconditionFailedError, StateNotFoundError } from '../src/errors.js'
+import { StateNotFoundError } from '../src/errors.js'
 import { formatEntityTag, matchesIfNoneMatch, parseWritePreconditions } from '../src/http/entity-tags.js'
-import type { PreconditionFailure } from '../src/plugins/state-repository.js'
+import { idempotencyOf } from '../src/http/idempotency.js'
+import { answerRefusal, sendDocument, stateLocation } from '../src/http/write-responses.js'
 import { withContactId } from '../src/state/document-json.js'
 import { checkDocumentRules } from '../src/state/document-rules.js'
-
-const ConditionalHeadersSchema = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'Write only if the state has one of these ETags (or exists, for *)' })),
-  'if-none-match': Type.Optional(Type.String({ description: 'PUT: * writes only if no state exists. GET: 304 when the ETag matches' }))
-})
-
-function preconditionMessage (contactId: string, failure: PreconditionFailure): string {
-  switch (failure) {
-    case 'exists': return `contact ${contactId} already has a state (If-None-Match: *)`
-    case 'absent': return `contact ${contactId} has no state to match (If-Match)`
-    case 'stale': return `the state of contact ${contactId} has changed since the ETag given in If-Match`
-  }
-}
-
-function sendDocument (reply: FastifyReply, json: string, etag: string, writtenAtMs: number): FastifyReply {
-  return reply
-    .header('etag', formatEntityTag(etag))
-    .header('last-modified', new Date(writtenAtMs).toUTCString())
-    .header('cache-control', 'no-cache')
-    .type('application/json; charset=utf-8')
-    .send(json)
-}
+import { isRefusal } from '../src/plugins/state-repository.js'
 
 const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const repository = app.stateRepository
@@ -46,19 +25,20 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['state'],
       summary: 'Create or replace the state of a contact',
       params: ContactIdParamsSchema,
-      headers: ConditionalHeadersSchema,
+      headers: WriteHeadersSchema,
       body: StateDocumentSchema,
-      response: { 200: StateDocumentSchema, 201: StateDocumentSchema, ...errorResponses(400, 412, 413, 415, 503) }
+      response: { 200: StateDocumentSchema, 201: StateDocumentSchema, ...errorResponses(400, 412, 413, 415, 422, 428, 503) }
     }
   }, async (request, reply) => {
     const { contactId } = request.params
     checkDocumentRules(request.body, contactId)
     const preconditions = parseWritePreconditions(request.headers['if-match'], request.headers['if-none-match'])
+    const idempotency = idempotencyOf(request)
     const json = request.body.contact_id === undefined ? withContactId(request.rawBody, contactId) : request.rawBody
 
-    const outcome = await repository.put(contactId, json, preconditions)
-    if (outcome.kind === 'precondition_failed') throw new PreconditionFailedError(preconditionMessage(contactId, outcome.failure))
-    if (outcome.kind === 'created') reply.code(201).header('location', `/seller/state/${contactId}`)
+    const outcome = await repository.put(contactId, json, { preconditions, idempotency })
+    if (isRefusal(outcome)) return answerRefusal(reply, contactId, outcome, idempotency?.key)
+    if (outcome.kind === 'created') reply.code(201).header('location', stateLocation(contactId))
     return sendDocument(reply, json, outcome.etag, outcome.writtenAtMs)
   })
 
@@ -67,7 +47,9 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['state'],
       summary: 'Read the state of a contact, exactly as it was stored',
       params: ContactIdParamsSchema,
-      headers: ConditionalHeadersSchema,
+      headers: Type.Object({
+        'if-none-match': Type.Optional(Type.String({ description: '304 when it names the current ETag' }))
+      }),
       response: { 200: StateDocumentSchema, 304: Type.Null({ description: 'Not modified: If-None-Match names the current ETag' }), ...errorResponses(400, 404, 500, 503) }
     }
   }, async (request, reply) => {
@@ -85,14 +67,15 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['state'],
       summary: 'Delete the state of a contact (idempotent)',
       params: ContactIdParamsSchema,
-      headers: ConditionalHeadersSchema,
-      response: { 204: Type.Null({ description: 'Deleted, or there was nothing to delete' }), ...errorResponses(400, 412, 503) }
+      headers: WriteHeadersSchema,
+      response: { 204: Type.Null({ description: 'Deleted, or there was nothing to delete' }), ...errorResponses(400, 412, 422, 428, 503) }
     }
   }, async (request, reply) => {
     const { contactId } = request.params
     const preconditions = parseWritePreconditions(request.headers['if-match'], request.headers['if-none-match'])
-    const outcome = await repository.delete(contactId, preconditions)
-    if (outcome.kind === 'precondition_failed') throw new PreconditionFailedError(preconditionMessage(contactId, outcome.failure))
+    const idempotency = idempotencyOf(request)
+    const outcome = await repository.delete(contactId, { preconditions, idempotency })
+    if (isRefusal(outcome)) return answerRefusal(reply, contactId, outcome, idempotency?.key)
     return reply.code(204).send(null)
   })
 }

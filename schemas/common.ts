@@ -35,3 +35,10 @@ export const ErrorResponseSchema = Type.Object({
 /** The error schema under each of these status codes, for a route's `response`. */
 export const errorResponses = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, ErrorResponseSchema]))
+
+/** The headers a write understands. */
+export const WriteHeadersSchema = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'Write only if the state has one of these ETags (or exists, for *)' })),
+  'if-none-match': Type.Optional(Type.String({ description: '* : write only if the contact has no state' })),
+  'idempotency-key': Type.Optional(Type.String({ description: 'A repeat within IDEMPOTENCY_TTL_SECONDS replays the first response (the bot sends the inbound SMS id)' }))
+})

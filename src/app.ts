@@ -5,14 +5,17 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
-import { registerJsonBodyParser } from './http/json-body.js'
+import { decorateRawBody, registerJsonBodyParser } from './http/json-body.js'
 import { validatorCompiler } from './http/validator-compiler.js'
 import errorHandler from './plugins/error-handler.js'
 import redisPlugin from './plugins/redis.js'
 import stateRepository from './plugins/state-repository.js'
-import legacyIndexMigration from './plugins/legacy-index-migration.js'
+import metrics from './plugins/metrics.js'
+import indexMaintenance from './plugins/index-maintenance.js'
 import healthRoutes from '../routes/health.js'
+import metricsRoutes from '../routes/metrics.js'
 import stateRoutes from '../routes/state.js'
+import statePatchRoutes from '../routes/state-patch.js'
 import activeRoutes from '../routes/active.js'
 
 declare module 'fastify' {
@@ -39,15 +42,28 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.setValidatorCompiler(validatorCompiler)
   // Only JSON is accepted: any other media type is a 415, not a string body.
   app.removeAllContentTypeParsers()
+  decorateRawBody(app)
   registerJsonBodyParser(app, ['application/json'])
   app.decorate('config', config)
 
   await app.register(errorHandler)
+  await app.register(metrics)
   await app.register(redisPlugin, { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs })
-  await app.register(stateRepository, { keyPrefix: config.keyPrefix, stateTtlSeconds: config.stateTtlSeconds })
-  await app.register(legacyIndexMigration, { connectWaitMs: config.redisCommandTimeoutMs })
+  await app.register(stateRepository, {
+    keyPrefix: config.keyPrefix,
+    stateTtlSeconds: config.stateTtlSeconds,
+    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+    requirePrecondition: config.requirePrecondition
+  })
+  await app.register(indexMaintenance, {
+    keyPrefix: config.keyPrefix,
+    sweepIntervalSeconds: config.sweepIntervalSeconds,
+    connectWaitMs: config.redisCommandTimeoutMs
+  })
   await app.register(healthRoutes)
+  await app.register(metricsRoutes)
   await app.register(stateRoutes)
+  await app.register(statePatchRoutes)
   await app.register(activeRoutes)
   return app
 }

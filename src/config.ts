@@ -22,7 +22,10 @@ export const EnvSchema = Type.Object({
   LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: LOG_LEVELS, default: 'info' }),
   KEY_PREFIX: Type.String({ minLength: 1, maxLength: 64, default: 'seller:', description: 'Prefix of every Redis key' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 262144, description: 'Largest accepted request body' }),
-  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000, description: 'A Redis command slower than this fails the request with 503' })
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000, description: 'A Redis command slower than this fails the request with 503' }),
+  IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400, description: 'How long an Idempotency-Key is remembered' }),
+  REQUIRE_PRECONDITION: Type.Boolean({ default: false, description: 'Refuse writes of an existing state without If-Match (428)' }),
+  SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 60, description: 'Period of the index sweep; 0 turns it off' })
 })
 
 type Env = Static<typeof EnvSchema>
@@ -37,6 +40,9 @@ export interface Config {
   keyPrefix: string
   bodyLimitBytes: number
   redisCommandTimeoutMs: number
+  idempotencyTtlSeconds: number
+  requirePrecondition: boolean
+  sweepIntervalSeconds: number
 }
 
 export class ConfigError extends Error {
@@ -71,6 +77,9 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     logLevel: parsed.LOG_LEVEL,
     keyPrefix: parsed.KEY_PREFIX,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
-    redisCommandTimeoutMs: parsed.REDIS_COMMAND_TIMEOUT_MS
+    redisCommandTimeoutMs: parsed.REDIS_COMMAND_TIMEOUT_MS,
+    idempotencyTtlSeconds: parsed.IDEMPOTENCY_TTL_SECONDS,
+    requirePrecondition: parsed.REQUIRE_PRECONDITION,
+    sweepIntervalSeconds: parsed.SWEEP_INTERVAL_SECONDS
   }
 }

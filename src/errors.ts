@@ -10,6 +10,15 @@ export const StateNotFoundError = createError<'STATE_NOT_FOUND', 404, [string]>(
 export const PreconditionFailedError = createError<'PRECONDITION_FAILED', 412, [string]>(
   'PRECONDITION_FAILED', 'Precondition failed: %s', 412)
 
+export const PreconditionRequiredError = createError<'PRECONDITION_REQUIRED', 428, [string]>(
+  'PRECONDITION_REQUIRED', 'Precondition required: %s', 428)
+
+export const IdempotencyKeyReusedError = createError<'IDEMPOTENCY_KEY_REUSED', 422, [string]>(
+  'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key %s was already used for a different request to this contact', 422)
+
+export const WriteConflictError = createError<'WRITE_CONFLICT', 409, [string]>(
+  'WRITE_CONFLICT', 'The state of contact %s kept changing while the patch was applied; retry', 409)
+
 export const ContactIdMismatchError = createError<'CONTACT_ID_MISMATCH', 400, [string, string]>(
   'CONTACT_ID_MISMATCH', 'body/contact_id must equal the contact id of the path (got %s, path has %s)', 400)
 

@@ -17,7 +17,10 @@ t.test('defaults match the documented table', async (t) => {
     logLevel: 'info',
     keyPrefix: 'seller:',
     bodyLimitBytes: 262144,
-    redisCommandTimeoutMs: 1000
+    redisCommandTimeoutMs: 1000,
+    idempotencyTtlSeconds: 86400,
+    requirePrecondition: false,
+    sweepIntervalSeconds: 60
   })
 })
 
@@ -31,7 +34,10 @@ t.test('every variable is read and converted', async (t) => {
     LOG_LEVEL: 'debug',
     KEY_PREFIX: 'tenant-a:',
     BODY_LIMIT_BYTES: '4096',
-    REDIS_COMMAND_TIMEOUT_MS: '250'
+    REDIS_COMMAND_TIMEOUT_MS: '250',
+    IDEMPOTENCY_TTL_SECONDS: '600',
+    REQUIRE_PRECONDITION: 'true',
+    SWEEP_INTERVAL_SECONDS: '0'
   }), {
     port: 8080,
     host: '0.0.0.0',
@@ -41,7 +47,10 @@ t.test('every variable is read and converted', async (t) => {
     logLevel: 'debug',
     keyPrefix: 'tenant-a:',
     bodyLimitBytes: 4096,
-    redisCommandTimeoutMs: 250
+    redisCommandTimeoutMs: 250,
+    idempotencyTtlSeconds: 600,
+    requirePrecondition: true,
+    sweepIntervalSeconds: 0
   })
 })
 
@@ -53,7 +62,9 @@ t.test('bad values are refused with a message naming each variable', async (t) =
     [{ STATE_TTL_SECONDS: '0' }, /STATE_TTL_SECONDS must be >= 1/],
     [{ STALL_AFTER_SECONDS: '1.5' }, /STALL_AFTER_SECONDS must be integer/],
     [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
-    [{ KEY_PREFIX: '' }, /KEY_PREFIX must NOT have fewer than 1 characters/]
+    [{ KEY_PREFIX: '' }, /KEY_PREFIX must NOT have fewer than 1 characters/],
+    [{ REQUIRE_PRECONDITION: 'yes' }, /REQUIRE_PRECONDITION must be boolean/],
+    [{ SWEEP_INTERVAL_SECONDS: '-1' }, /SWEEP_INTERVAL_SECONDS must be >= 0/]
   ]
   for (const [env, message] of cases) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))

@@ -29,8 +29,12 @@ export function parseJsonBody (text: string): unknown {
   }
 }
 
-export function registerJsonBodyParser (app: FastifyInstance, contentTypes: string[]): void {
+/** Once per app: the request property the parser fills. */
+export function decorateRawBody (app: FastifyInstance): void {
   app.decorateRequest('rawBody', '')
+}
+
+export function registerJsonBodyParser (app: FastifyInstance, contentTypes: string[]): void {
   app.addContentTypeParser(contentTypes, { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
     let text: string
     try {

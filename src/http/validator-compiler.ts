@@ -8,7 +8,7 @@
  */
 import type { FastifySchemaCompiler } from 'fastify'
 import { Kind, type TSchema } from '@sinclair/typebox'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { DefaultErrorFunction, SetErrorFunction, ValueErrorType, type ErrorFunctionParameter } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 
@@ -52,18 +52,27 @@ function errorMessage (error: ErrorFunctionParameter): string {
 
 SetErrorFunction(errorMessage)
 
+export interface FieldError {
+  /** JSON pointer of the field, '' for the value itself. */
+  instancePath: string
+  message: string
+}
+
+/** The first error of each field: a missing field need not also be reported as mistyped. */
+export function fieldErrors (check: TypeCheck<TSchema>, value: unknown): FieldError[] {
+  const byField = new Map<string, string>()
+  for (const error of check.Errors(value)) {
+    if (!byField.has(error.path)) byField.set(error.path, error.message)
+  }
+  return [...byField].map(([instancePath, message]) => ({ instancePath, message }))
+}
+
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema)
   const fromStrings = httpPart !== 'body'
   return (input: unknown) => {
     const value = fromStrings ? Value.Convert(schema, Value.Default(schema, input)) : input
     if (check.Check(value)) return { value }
-    // The first error of each field: a missing field need not also be reported as mistyped.
-    const byField = new Map<string, string>()
-    for (const error of check.Errors(value)) {
-      if (!byField.has(error.path)) byField.set(error.path, error.message)
-    }
-    const errors = [...byField].map(([instancePath, message]) => ({ instancePath, message }))
-    return { error: errors as unknown as Error }
+    return { error: fieldErrors(check, value) as unknown as Error }
   }
 }

@@ -1,27 +1,25 @@
 /**
  * The only code that reads or writes seller state in Redis.
  *
- * A state is a hash `{doc, etag, at, v}`: `doc` is the JSON exactly as the client sent it (so a
- * read sends it back without parsing), `etag` its content hash, `at` the time of the write (ms)
- * and `v` the layout version. The active index is a sorted set scored by each state's expiry, so
- * an entry whose state has expired is out of range for every read and trimmed on the next write.
- * Returns domain values (`null` for not found) and knows nothing of HTTP.
+ * A state is a hash (see state-envelope.ts) whose `doc` is the JSON exactly as the client sent
+ * it, so a read sends it back without parsing. The active index is a sorted set scored by each
+ * state's expiry, so an entry whose state has expired is out of range for every read and trimmed
+ * by the next write. Writes are Lua scripts (scripts.ts) that check preconditions, apply
+ * Idempotency-Keys and keep state and index in step. Returns domain values (`null` for not
+ * found) and knows nothing of HTTP.
  */
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { ReplyError } from 'ioredis'
 import { createKeySpace, type KeySpace } from '../redis/keys.js'
-import { defineScripts, ENVELOPE_VERSION } from '../redis/scripts.js'
+import { defineScripts } from '../redis/scripts.js'
 import { isOutage, whileAvailable } from '../redis/availability.js'
+import { migrateLegacyIndex } from '../redis/legacy-index.js'
+import { decodeEnvelope, ENVELOPE_FIELDS, ENVELOPE_VERSION, UNREADABLE, type StoredState } from '../redis/state-envelope.js'
 import { RedisUnavailableError, StateUnreadableError } from '../errors.js'
 
-export interface StoredState {
-  /** The document as stored, byte for byte. */
-  json: string
-  etag: string
-  writtenAtMs: number
-}
+export type { StoredState } from '../redis/state-envelope.js'
 
 export interface ActiveState extends StoredState {
   contactId: string
@@ -42,41 +40,57 @@ export interface Preconditions {
   ifNoneMatchAny: boolean
 }
 
-export const UNCONDITIONAL: Preconditions = { ifMatch: null, ifNoneMatchAny: false }
+/** An Idempotency-Key and the fingerprint of the request that carries it. */
+export interface IdempotencyRequest {
+  key: string
+  fingerprint: string
+}
 
-/** Why a precondition failed: the state exists, is absent, or has another ETag. */
-export type PreconditionFailure = 'exists' | 'absent' | 'stale'
+/** The response a write with an Idempotency-Key gave first. */
+export interface RememberedResponse {
+  status: number
+  etag: string
+  body: string
+}
 
-export type WriteOutcome =
-  | { kind: 'created' | 'replaced', etag: string, writtenAtMs: number }
+export interface WriteOptions {
+  preconditions: Preconditions
+  idempotency: IdempotencyRequest | null
+}
+
+/** Why a precondition failed: none was given but one is required, the state exists, is absent, or has another ETag. */
+export type PreconditionFailure = 'required' | 'exists' | 'absent' | 'stale'
+
+/** What every write may answer besides its own success. */
+export type RefusedWrite =
   | { kind: 'precondition_failed', failure: PreconditionFailure }
+  | { kind: 'replay', response: RememberedResponse }
+  | { kind: 'idempotency_mismatch' }
 
-export type DeleteOutcome =
-  | { kind: 'deleted' | 'absent' }
-  | { kind: 'precondition_failed', failure: PreconditionFailure }
+const REFUSALS: ReadonlySet<string> = new Set(['precondition_failed', 'replay', 'idempotency_mismatch'])
+
+export function isRefusal (outcome: { kind: string }): outcome is RefusedWrite {
+  return REFUSALS.has(outcome.kind)
+}
+
+export type WriteOutcome = { kind: 'created' | 'replaced', etag: string, writtenAtMs: number } | RefusedWrite
+
+export type DeleteOutcome = { kind: 'deleted' | 'absent' } | RefusedWrite
 
 export interface StateRepository {
   get: (contactId: string) => Promise<StoredState | null>
-  put: (contactId: string, json: string, preconditions: Preconditions) => Promise<WriteOutcome>
-  delete: (contactId: string, preconditions: Preconditions) => Promise<DeleteOutcome>
+  put: (contactId: string, json: string, options: WriteOptions) => Promise<WriteOutcome>
+  delete: (contactId: string, options: WriteOptions) => Promise<DeleteOutcome>
+  /** The response remembered for an Idempotency-Key, with the fingerprint of its request. */
+  remembered: (contactId: string, key: string) => Promise<{ fingerprint: string, response: RememberedResponse } | null>
   listActive: () => Promise<ActiveScan>
-  /** Converts the Python prototype's plain SET index; null when there was none. */
-  migrateLegacyIndex: () => Promise<{ found: number, moved: number } | null>
 }
 
 export interface StateRepositoryOptions {
   keyPrefix: string
   stateTtlSeconds: number
-}
-
-const STORED_FIELDS = ['doc', 'etag', 'at', 'v'] as const
-
-function preconditionArgs ({ ifMatch, ifNoneMatchAny }: Preconditions): string[] {
-  const ifNoneMatch = ifNoneMatchAny ? '*' : ''
-  if (ifMatch === null) return [ifNoneMatch, '']
-  if (ifMatch === '*') return [ifNoneMatch, '*']
-  // No tag at all can never match: a placeholder no etag equals keeps the list non-empty.
-  return [ifNoneMatch, ...(ifMatch.length > 0 ? ifMatch : ['\u0000'])]
+  idempotencyTtlSeconds: number
+  requirePrecondition: boolean
 }
 
 /** A content hash: identical documents share an ETag, so a retried PUT causes no conflict. */
@@ -84,36 +98,46 @@ function entityTag (json: string): string {
   return createHash('sha1').update(json).digest('base64url')
 }
 
-const UNREADABLE = Symbol('unreadable')
-
-/** Decodes the fields of a state hash: null for a missing key, UNREADABLE for a foreign value. */
-function decode (fields: Array<string | null>): StoredState | null | typeof UNREADABLE {
-  const [json, etag, at, version] = fields
-  if (json === null && etag === null && at === null && version === null) return null
-  if (json == null || etag == null || at == null || version !== ENVELOPE_VERSION) return UNREADABLE
-  return { json, etag, writtenAtMs: Number(at) }
-}
-
 function isWrongType (err: unknown): boolean {
   return err instanceof ReplyError && (err as Error).message.startsWith('WRONGTYPE')
 }
 
-export function createStateRepository (redis: Redis, keys: KeySpace, stateTtlSeconds: number): StateRepository {
-  const ttlMs = String(stateTtlSeconds * 1000)
+/** Decodes the reply of a write script into the refusals every write shares; null otherwise. */
+function refusal (reply: string[]): RefusedWrite | null {
+  switch (reply[0]) {
+    case 'precondition_failed': return { kind: 'precondition_failed', failure: reply[1] as PreconditionFailure }
+    case 'idempotency_mismatch': return { kind: 'idempotency_mismatch' }
+    case 'replay': return { kind: 'replay', response: { status: Number(reply[1]), etag: reply[2] ?? '', body: reply[3] ?? '' } }
+    default: return null
+  }
+}
 
-  async function migrateLegacyIndex (): Promise<{ found: number, moved: number } | null> {
-    const [found, moved] = await whileAvailable(redis.migrateLegacyIndex(keys.activeIndex, keys.statePrefix))
-    return found < 0 ? null : { found, moved }
+export function createStateRepository (redis: Redis, keys: KeySpace, opts: Omit<StateRepositoryOptions, 'keyPrefix'>): StateRepository {
+  const ttlMs = String(opts.stateTtlSeconds * 1000)
+  const idempotencyTtlMs = String(opts.idempotencyTtlSeconds * 1000)
+  const requirePrecondition = opts.requirePrecondition ? '1' : '0'
+
+  /** The ARGVs every write script ends with (see WRITE_PRELUDE). */
+  function writeArgs ({ preconditions: { ifMatch, ifNoneMatchAny }, idempotency }: WriteOptions): string[] {
+    const head = [requirePrecondition, idempotency?.fingerprint ?? '', idempotencyTtlMs, ifNoneMatchAny ? '*' : '']
+    if (ifMatch === null) return [...head, '']
+    if (ifMatch === '*') return [...head, '*']
+    // No tag at all can never match: a placeholder no etag equals keeps the list non-empty.
+    return [...head, ...(ifMatch.length > 0 ? ifMatch : ['\u0000'])]
+  }
+
+  function idempotencyKey (contactId: string, options: WriteOptions): string {
+    return keys.idempotency(contactId, options.idempotency?.key ?? '')
   }
 
   /**
    * Runs a write script; if the index key holds the prototype's SET (recreated since start-up),
    * migrates it and runs the script once more.
    */
-  async function runWrite<T extends [string, string?]> (script: () => Promise<T>): Promise<T> {
+  async function runWrite (script: () => Promise<string[]>): Promise<string[]> {
     let reply = await whileAvailable(script())
     if (reply[0] === 'index_not_ours') {
-      await migrateLegacyIndex()
+      await migrateLegacyIndex(redis, keys)
       reply = await whileAvailable(script())
       if (reply[0] === 'index_not_ours') throw new Error(`The index key ${keys.activeIndex} holds a ${String(reply[1])}`)
     }
@@ -124,32 +148,38 @@ export function createStateRepository (redis: Redis, keys: KeySpace, stateTtlSec
     async get (contactId) {
       let fields: Array<string | null>
       try {
-        fields = await whileAvailable(redis.hmget(keys.state(contactId), ...STORED_FIELDS))
+        fields = await whileAvailable(redis.hmget(keys.state(contactId), ...ENVELOPE_FIELDS))
       } catch (err) {
         if (isWrongType(err)) throw new StateUnreadableError(contactId)
         throw err
       }
-      const stored = decode(fields)
+      const stored = decodeEnvelope(fields)
       if (stored === UNREADABLE) throw new StateUnreadableError(contactId)
       return stored
     },
 
-    async put (contactId, json, preconditions) {
+    async put (contactId, json, options) {
       const etag = entityTag(json)
-      const [kind, detail] = await runWrite(() => redis.writeState(
-        keys.state(contactId), keys.activeIndex,
-        contactId, json, etag, ttlMs, ENVELOPE_VERSION, ...preconditionArgs(preconditions)
+      const reply = await runWrite(() => redis.writeState(
+        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options),
+        contactId, json, etag, ttlMs, ENVELOPE_VERSION, ...writeArgs(options)
       ))
-      if (kind === 'precondition_failed') return { kind, failure: detail as PreconditionFailure }
-      return { kind: kind as 'created' | 'replaced', etag, writtenAtMs: Number(detail) }
+      return refusal(reply) ?? { kind: reply[0] as 'created' | 'replaced', etag, writtenAtMs: Number(reply[1]) }
     },
 
-    async delete (contactId, preconditions) {
-      const [kind, failure] = await runWrite(() => redis.deleteState(
-        keys.state(contactId), keys.activeIndex, contactId, ...preconditionArgs(preconditions)
+    async delete (contactId, options) {
+      const reply = await runWrite(() => redis.deleteState(
+        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options),
+        contactId, ...writeArgs(options)
       ))
-      if (kind === 'precondition_failed') return { kind, failure: failure as PreconditionFailure }
-      return { kind: kind as 'deleted' | 'absent' }
+      return refusal(reply) ?? { kind: reply[0] as 'deleted' | 'absent' }
+    },
+
+    async remembered (contactId, key) {
+      const [fingerprint, status, etag, body] = await whileAvailable(
+        redis.hmget(keys.idempotency(contactId, key), 'fp', 'status', 'etag', 'body'))
+      if (fingerprint == null) return null
+      return { fingerprint, response: { status: Number(status), etag: etag ?? '', body: body ?? '' } }
     },
 
     async listActive () {
@@ -157,7 +187,7 @@ export function createStateRepository (redis: Redis, keys: KeySpace, stateTtlSec
       const trimExpired = async () => await whileAvailable(redis.zremrangebyscore(keys.activeIndex, '-inf', now))
       await trimExpired().catch(async (err: unknown) => {
         if (!isWrongType(err)) throw err
-        await migrateLegacyIndex()
+        await migrateLegacyIndex(redis, keys)
         await trimExpired()
       })
       const flat = await whileAvailable(redis.zrange(keys.activeIndex, `(${now}`, '+inf', 'BYSCORE', 'WITHSCORES'))
@@ -169,22 +199,20 @@ export function createStateRepository (redis: Redis, keys: KeySpace, stateTtlSec
       }
 
       const pipeline = redis.pipeline()
-      for (const id of ids) pipeline.hmget(keys.state(id), ...STORED_FIELDS)
+      for (const id of ids) pipeline.hmget(keys.state(id), ...ENVELOPE_FIELDS)
       const replies = (await whileAvailable(pipeline.exec())) ?? []
 
       const scan: ActiveScan = { states: [], unreadable: [] }
       replies.forEach(([err, fields], i) => {
         const contactId = ids[i] as string
         if (err && !isWrongType(err)) throw isOutage(err) ? new RedisUnavailableError({ cause: err }) : err
-        const stored = err ? UNREADABLE : decode(fields as Array<string | null>)
+        const stored = err ? UNREADABLE : decodeEnvelope(fields as Array<string | null>)
         if (stored === UNREADABLE) scan.unreadable.push(contactId)
         // null: expired between the two reads, so no longer active.
         else if (stored !== null) scan.states.push({ ...stored, contactId, expiresAtMs: expiries[i] ?? null })
       })
       return scan
-    },
-
-    migrateLegacyIndex
+    }
   }
 }
 
@@ -194,7 +222,7 @@ declare module 'fastify' {
   }
 }
 
-export default fp<StateRepositoryOptions>(async function stateRepositoryPlugin (app, opts) {
+export default fp<StateRepositoryOptions>(async function stateRepositoryPlugin (app, { keyPrefix, ...opts }) {
   defineScripts(app.redis)
-  app.decorate('stateRepository', createStateRepository(app.redis, createKeySpace(opts.keyPrefix), opts.stateTtlSeconds))
+  app.decorate('stateRepository', createStateRepository(app.redis, createKeySpace(keyPrefix), opts))
 }, { name: 'state-repository', dependencies: ['redis'] })

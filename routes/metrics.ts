@@ -1,0 +1,13 @@
+/**
+ * GET /metrics in the Prometheus text format.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+
+const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/metrics', async (_request, reply) => {
+    const { registry } = app.metrics
+    return reply.type(registry.contentType).send(await registry.metrics())
+  })
+}
+
+export default metricsRoutes

@@ -1,0 +1,46 @@
+/**
+ * How the state routes answer: the stored document with its metadata headers, and the refusals
+ * every write shares (preconditions, Idempotency-Key reuse, replays).
+ */
+import type { FastifyReply } from 'fastify'
+import { IdempotencyKeyReusedError, PreconditionFailedError, PreconditionRequiredError } from '../errors.js'
+import type { PreconditionFailure, RefusedWrite } from '../plugins/state-repository.js'
+import { formatEntityTag } from './entity-tags.js'
+
+export function stateLocation (contactId: string): string {
+  return `/seller/state/${contactId}`
+}
+
+export function sendDocument (reply: FastifyReply, json: string, etag: string, writtenAtMs: number): FastifyReply {
+  return reply
+    .header('etag', formatEntityTag(etag))
+    .header('last-modified', new Date(writtenAtMs).toUTCString())
+    .header('cache-control', 'no-cache')
+    .type('application/json; charset=utf-8')
+    .send(json)
+}
+
+function preconditionError (contactId: string, failure: PreconditionFailure): Error {
+  switch (failure) {
+    case 'required': return new PreconditionRequiredError(`this service requires If-Match to change the existing state of contact ${contactId}`)
+    case 'exists': return new PreconditionFailedError(`contact ${contactId} already has a state (If-None-Match: *)`)
+    case 'absent': return new PreconditionFailedError(`contact ${contactId} has no state to match (If-Match)`)
+    case 'stale': return new PreconditionFailedError(`the state of contact ${contactId} has changed since the ETag given in If-Match`)
+  }
+}
+
+/** Throws the error of a refused write, or sends the remembered response of a replay. */
+export function answerRefusal (reply: FastifyReply, contactId: string, refusal: RefusedWrite, idempotencyKey: string | undefined): FastifyReply {
+  switch (refusal.kind) {
+    case 'precondition_failed': throw preconditionError(contactId, refusal.failure)
+    case 'idempotency_mismatch': throw new IdempotencyKeyReusedError(idempotencyKey ?? '')
+    case 'replay': {
+      const { status, etag, body } = refusal.response
+      reply.server.metrics.idempotentReplays.inc()
+      reply.code(status).header('idempotent-replayed', 'true')
+      if (status === 201) reply.header('location', stateLocation(contactId))
+      if (etag !== '') reply.header('etag', formatEntityTag(etag))
+      return body === '' ? reply.send() : reply.type('application/json; charset=utf-8').send(body)
+    }
+  }
+}

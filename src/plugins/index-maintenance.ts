@@ -1,0 +1,88 @@
+/**
+ * Keeps the active index true without anybody asking:
+ * - migrates the Python prototype's plain SET at start-up and whenever the connection comes
+ *   back (a prototype still running may recreate it); atomic, so replicas may race;
+ * - sweeps the index every SWEEP_INTERVAL_SECONDS, one replica at a time, and reports drift.
+ */
+import { once } from 'node:events'
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import fp from 'fastify-plugin'
+import { createKeySpace } from '../redis/keys.js'
+import { migrateLegacyIndex } from '../redis/legacy-index.js'
+import { sweepIndex, sweepIndexIfLeader, type SweepReport } from '../redis/index-sweep.js'
+
+export interface IndexMaintenanceOptions {
+  keyPrefix: string
+  sweepIntervalSeconds: number
+  /** How long start-up waits for a first connection before going on without one. */
+  connectWaitMs: number
+}
+
+export interface IndexMaintenance {
+  /** Sweeps now, whatever the other replicas do. */
+  sweep: () => Promise<SweepReport>
+  /** Sweeps unless another replica swept within the period; null when it did. */
+  sweepIfLeader: () => Promise<SweepReport | null>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    indexMaintenance: IndexMaintenance
+  }
+}
+
+export default fp<IndexMaintenanceOptions>(async function indexMaintenance (app, opts) {
+  const log = app.log.child({ component: 'index-maintenance' })
+  const keys = createKeySpace(opts.keyPrefix)
+  const holder = randomUUID()
+  // A little under the period, so that the replica that swept last can take its next turn.
+  const lockTtlMs = Math.max(1000, opts.sweepIntervalSeconds * 900)
+
+  function reportSweep (report: SweepReport): SweepReport {
+    app.metrics.recordSweep(report)
+    const drift = report.ghosts + report.orphans
+    if (drift > 0) log.warn(report, 'Index drift repaired: entries without a state removed, states without an entry indexed')
+    else log.debug(report, 'Index sweep found no drift')
+    return report
+  }
+
+  app.decorate('indexMaintenance', {
+    sweep: async () => reportSweep(await sweepIndex(app.redis, keys)),
+    sweepIfLeader: async () => {
+      const report = await sweepIndexIfLeader(app.redis, keys, lockTtlMs, holder)
+      return report === null ? null : reportSweep(report)
+    }
+  })
+
+  async function migrate (): Promise<void> {
+    try {
+      const result = await migrateLegacyIndex(app.redis, keys)
+      if (result !== null) log.info(result, 'Migrated the prototype\'s active-contacts SET to the sorted-set index')
+    } catch (err) {
+      log.warn({ err }, 'Legacy index migration failed; it runs again at the next connection')
+    }
+  }
+
+  let timer: NodeJS.Timeout | undefined
+  app.addHook('onReady', async () => {
+    if (app.redis.status !== 'ready') {
+      const abort = new AbortController()
+      await Promise.race([
+        once(app.redis, 'ready', { signal: abort.signal }),
+        sleep(opts.connectWaitMs, undefined, { signal: abort.signal })
+      ]).catch(() => {})
+      abort.abort()
+    }
+    if (app.redis.status === 'ready') await migrate()
+    app.redis.on('ready', migrate)
+
+    if (opts.sweepIntervalSeconds > 0) {
+      timer = setInterval(() => {
+        app.indexMaintenance.sweepIfLeader().catch((err: unknown) => log.warn({ err }, 'Index sweep failed; it runs again next period'))
+      }, opts.sweepIntervalSeconds * 1000)
+      timer.unref()
+    }
+  })
+  app.addHook('onClose', async () => clearInterval(timer))
+}, { name: 'index-maintenance', dependencies: ['state-repository', 'metrics'] })

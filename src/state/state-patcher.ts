@@ -1,0 +1,74 @@
+/**
+ * PATCH with a JSON Merge Patch, without a lost update: read the state, merge, validate the
+ * whole result, then write it only if the state is still the one that was read (an internal
+ * If-Match inside the atomic write script). If another writer came in between, merge again on
+ * its version. The merge runs here rather than in Lua because the result must pass the schema,
+ * and Lua's cjson would turn [] into {} and round numbers.
+ */
+import { parse, stringify } from 'lossless-json'
+import { checkStateDocument } from './document-rules.js'
+import { applyMergePatch } from './merge-patch.js'
+import { isRefusal, type IdempotencyRequest, type Preconditions, type RefusedWrite, type StateRepository } from '../plugins/state-repository.js'
+
+/** Writers racing on one contact get this many tries before the client is told to retry. */
+export const MAX_PATCH_ATTEMPTS = 10
+
+export interface PatchRequest {
+  contactId: string
+  /** The merge patch as the client sent it. */
+  patchText: string
+  preconditions: Preconditions
+  idempotency: IdempotencyRequest | null
+  requirePrecondition: boolean
+}
+
+export type PatchOutcome =
+  | { kind: 'replaced', json: string, etag: string, writtenAtMs: number, attempts: number }
+  | { kind: 'not_found' }
+  | { kind: 'conflict' }
+  | RefusedWrite
+
+/** The merged document as text, its contact id first when the merge left none. */
+function mergedText (storedJson: string, patch: unknown, contactId: string): string {
+  const merged = applyMergePatch(parse(storedJson), patch)
+  const withId = typeof merged === 'object' && merged !== null && !Array.isArray(merged) && !('contact_id' in merged)
+    ? { contact_id: contactId, ...merged }
+    : merged
+  return stringify(withId) ?? 'null'
+}
+
+export async function patchState (repository: StateRepository, request: PatchRequest): Promise<PatchOutcome> {
+  const { contactId, preconditions, idempotency } = request
+  if (idempotency !== null) {
+    const remembered = await repository.remembered(contactId, idempotency.key)
+    if (remembered !== null) {
+      return remembered.fingerprint === idempotency.fingerprint
+        ? { kind: 'replay', response: remembered.response }
+        : { kind: 'idempotency_mismatch' }
+    }
+  }
+  const patch = parse(request.patchText)
+  const clientTags = Array.isArray(preconditions.ifMatch) ? preconditions.ifMatch as readonly string[] : null
+
+  for (let attempt = 1; attempt <= MAX_PATCH_ATTEMPTS; attempt++) {
+    const stored = await repository.get(contactId)
+    if (stored === null) {
+      return preconditions.ifMatch === null ? { kind: 'not_found' } : { kind: 'precondition_failed', failure: 'absent' }
+    }
+    if (preconditions.ifNoneMatchAny) return { kind: 'precondition_failed', failure: 'exists' }
+    if (request.requirePrecondition && preconditions.ifMatch === null) return { kind: 'precondition_failed', failure: 'required' }
+    if (clientTags !== null && !clientTags.includes(stored.etag)) return { kind: 'precondition_failed', failure: 'stale' }
+
+    const json = mergedText(stored.json, patch, contactId)
+    checkStateDocument(JSON.parse(json), contactId)
+    const outcome = await repository.put(contactId, json, {
+      preconditions: { ifMatch: [stored.etag], ifNoneMatchAny: false },
+      idempotency
+    })
+    if (!isRefusal(outcome)) return { kind: 'replaced', etag: outcome.etag, writtenAtMs: outcome.writtenAtMs, json, attempts: attempt }
+    if (outcome.kind !== 'precondition_failed') return outcome
+    // Written or deleted since our read: the client's own If-Match has failed, else merge again.
+    if (clientTags !== null) return { kind: 'precondition_failed', failure: 'stale' }
+  }
+  return { kind: 'conflict' }
+}
