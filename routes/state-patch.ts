@@ -12,10 +12,11 @@ import { parseWritePreconditions } from '../src/http/entity-tags.js'
 import { idempotencyOf } from '../src/http/idempotency.js'
 import { registerJsonBodyParser } from '../src/http/json-body.js'
 import { answerRefusal, sendDocument } from '../src/http/write-responses.js'
-import { patchState } from '../src/state/state-patcher.js'
+import { createStatePatcher } from '../src/state/state-patcher.js'
 
 const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   registerJsonBodyParser(app, ['application/merge-patch+json'])
+  const patchState = createStatePatcher(app.stateRepository)
 
   app.patch('/seller/state/:contactId', {
     schema: {
@@ -30,7 +31,7 @@ const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { contactId } = request.params
     const idempotency = idempotencyOf(request)
-    const outcome = await patchState(app.stateRepository, {
+    const outcome = await patchState({
       contactId,
       patchText: request.rawBody,
       preconditions: parseWritePreconditions(request.headers['if-match'], request.headers['if-none-match']),

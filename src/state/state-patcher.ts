@@ -4,7 +4,12 @@
  * If-Match inside the atomic write script). If another writer came in between, merge again on
  * its version. The merge runs here rather than in Lua because the result must pass the schema,
  * and Lua's cjson would turn [] into {} and round numbers.
+ *
+ * Patches of one contact run one after the other within a replica, so a burst of messages to one
+ * worker never conflicts with itself; conflicts with other replicas are retried with a random
+ * backoff that breaks their lockstep.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parse, stringify } from 'lossless-json'
 import { checkStateDocument } from './document-rules.js'
 import { applyMergePatch } from './merge-patch.js'
@@ -37,7 +42,7 @@ function mergedText (storedJson: string, patch: unknown, contactId: string): str
   return stringify(withId) ?? 'null'
 }
 
-export async function patchState (repository: StateRepository, request: PatchRequest): Promise<PatchOutcome> {
+async function applyPatch (repository: StateRepository, request: PatchRequest): Promise<PatchOutcome> {
   const { contactId, preconditions, idempotency } = request
   if (idempotency !== null) {
     const remembered = await repository.remembered(contactId, idempotency.key)
@@ -69,6 +74,24 @@ export async function patchState (repository: StateRepository, request: PatchReq
     if (outcome.kind !== 'precondition_failed') return outcome
     // Written or deleted since our read: the client's own If-Match has failed, else merge again.
     if (clientTags !== null) return { kind: 'precondition_failed', failure: 'stale' }
+    await sleep(Math.random() * 2 ** attempt)
   }
   return { kind: 'conflict' }
+}
+
+export type StatePatcher = (request: PatchRequest) => Promise<PatchOutcome>
+
+export function createStatePatcher (repository: StateRepository): StatePatcher {
+  // The last patch queued for each contact; a new one starts when it has settled.
+  const queues = new Map<string, Promise<unknown>>()
+  return async (request) => {
+    const previous = queues.get(request.contactId) ?? Promise.resolve()
+    const current = previous.catch(() => {}).then(async () => await applyPatch(repository, request))
+    queues.set(request.contactId, current)
+    try {
+      return await current
+    } finally {
+      if (queues.get(request.contactId) === current) queues.delete(request.contactId)
+    }
+  }
 }

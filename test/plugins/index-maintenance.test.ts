@@ -1,0 +1,65 @@
+/**
+ * The index sweep: removes entries whose state is gone, indexes states that lost their entry,
+ * reports the drift, and runs on one replica at a time.
+ */
+import t from 'tap'
+import { botState, build, eventually, type TestApp } from '../helper.js'
+import { buildApp } from '../../src/app.js'
+
+async function put (app: TestApp['app'], id: string): Promise<void> {
+  const res = await app.inject({ method: 'PUT', url: `/seller/state/${id}`, payload: botState({ contact_id: id }) })
+  if (res.statusCode !== 201) throw new Error(`setup failed: ${res.body}`)
+}
+
+t.test('a sweep removes ghosts, indexes orphans, reports the drift and leaves foreign values alone', async (t) => {
+  const { app, redis, config } = await build(t, { SWEEP_INTERVAL_SECONDS: '0' })
+  const index = `${config.keyPrefix}active_contacts`
+  await put(app, 'alive')
+  await put(app, 'deleted-by-hand')
+  await put(app, 'unindexed')
+  await redis.del(`${config.keyPrefix}state:deleted-by-hand`)
+  await redis.zrem(index, 'unindexed')
+  await redis.pexpire(`${config.keyPrefix}state:unindexed`, 3_600_000)
+  await redis.set(`${config.keyPrefix}state:pickle`, 'not ours', 'PX', 3_600_000)
+
+  t.same(await app.indexMaintenance.sweep(), { expired: 0, ghosts: 1, orphans: 1 })
+  t.same((await redis.zrange(index, '0', '-1')).sort(), ['alive', 'unindexed'])
+  const score = Number(await redis.zscore(index, 'unindexed'))
+  t.ok(Math.abs(score - (Date.now() + 3_600_000)) < 5000, 'the orphan is scored by its remaining TTL')
+  const listed = (await app.inject({ url: '/seller/active' })).json().conversations.map((c: { contact_id: string }) => c.contact_id)
+  t.same(listed.sort(), ['alive', 'unindexed'], 'the dashboard sees the repaired index')
+
+  const metrics = (await app.inject({ url: '/metrics' })).body
+  t.match(metrics, /seller_state_index_drift 2\n/)
+  t.match(metrics, /seller_state_sweep_entries_total\{kind="ghost"\} 1\n/)
+  t.match(metrics, /seller_state_sweep_entries_total\{kind="orphan"\} 1\n/)
+
+  t.same(await app.indexMaintenance.sweep(), { expired: 0, ghosts: 0, orphans: 0 }, 'nothing left to repair')
+  t.match((await app.inject({ url: '/metrics' })).body, /seller_state_index_drift 0\n/)
+})
+
+t.test('a sweep counts the entries of states that expired', async (t) => {
+  const { app } = await build(t, { SWEEP_INTERVAL_SECONDS: '0', STATE_TTL_SECONDS: '1' })
+  await put(app, 'short-lived')
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  t.same(await app.indexMaintenance.sweep(), { expired: 1, ghosts: 0, orphans: 0 })
+})
+
+t.test('one replica sweeps per period: the others find the lock taken', async (t) => {
+  const { app, config } = await build(t, { SWEEP_INTERVAL_SECONDS: '60' })
+  const other = await buildApp(config)
+  t.teardown(() => other.close())
+  await other.ready()
+  t.same(await app.indexMaintenance.sweepIfLeader(), { expired: 0, ghosts: 0, orphans: 0 })
+  t.equal(await other.indexMaintenance.sweepIfLeader(), null, 'the other replica skips')
+  t.equal(await app.indexMaintenance.sweepIfLeader(), null, 'and so does the same one until the period is over')
+})
+
+t.test('with SWEEP_INTERVAL_SECONDS set the sweep runs by itself', async (t) => {
+  const { app, redis, config } = await build(t, { SWEEP_INTERVAL_SECONDS: '1' })
+  await put(app, 'ghost')
+  await redis.del(`${config.keyPrefix}state:ghost`)
+  const index = `${config.keyPrefix}active_contacts`
+  t.ok(await eventually(async () => await redis.zscore(index, 'ghost') === null, 4000), 'the ghost is gone without any request')
+  t.match((await app.inject({ url: '/metrics' })).body, /seller_state_sweep_runs_total [1-9]/)
+})
