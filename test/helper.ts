@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/app.js'
@@ -71,6 +71,41 @@ export async function build (t: Test, env: Env = {}, beforeReady?: (app: Fastify
   beforeReady?.(app)
   await app.ready()
   return { app, config, redis }
+}
+
+type App = FastifyInstance
+type Headers = Record<string, string>
+
+const body = (value: unknown): string => typeof value === 'string' ? value : JSON.stringify(value)
+
+/** PUT of a document: a string is sent as it is, anything else as JSON. */
+export async function putState (app: App, id: string, value: unknown, headers: Headers = {}): Promise<LightMyRequestResponse> {
+  return await app.inject({ method: 'PUT', url: `/seller/state/${id}`, headers: { 'content-type': 'application/json', ...headers }, payload: body(value) })
+}
+
+/** PATCH with a merge patch: a string is sent as it is, anything else as JSON. */
+export async function patchState (app: App, id: string, value: unknown, headers: Headers = {}): Promise<LightMyRequestResponse> {
+  return await app.inject({ method: 'PATCH', url: `/seller/state/${id}`, headers: { 'content-type': 'application/merge-patch+json', ...headers }, payload: body(value) })
+}
+
+export async function getState (app: App, id: string, headers: Headers = {}): Promise<LightMyRequestResponse> {
+  return await app.inject({ url: `/seller/state/${id}`, headers })
+}
+
+export async function deleteState (app: App, id: string, headers: Headers = {}): Promise<LightMyRequestResponse> {
+  return await app.inject({ method: 'DELETE', url: `/seller/state/${id}`, headers })
+}
+
+/** Every key the app stored, to prove that a refused request wrote nothing. */
+export async function storedKeys ({ redis, config }: TestApp): Promise<string[]> {
+  return (await redis.keys(`${config.keyPrefix}*`)).sort()
+}
+
+/** The value of one line of GET /metrics (name and labels as printed), or undefined. */
+export async function metricValue (app: App, line: string): Promise<number | undefined> {
+  const text = (await app.inject({ url: '/metrics' })).body
+  const found = text.split('\n').find((l) => l.startsWith(`${line} `))
+  return found === undefined ? undefined : Number(found.slice(line.length + 1))
 }
 
 /** A complete state document as the bot's `dataclasses.asdict()` sends it. */

@@ -11,6 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parse, stringify } from 'lossless-json'
+import { InvalidJsonError, StateUnreadableError } from '../errors.js'
 import { checkStateDocument } from './document-rules.js'
 import { applyMergePatch } from './merge-patch.js'
 import { isRefusal, type IdempotencyRequest, type Preconditions, type RefusedWrite, type StateRepository } from '../plugins/state-repository.js'
@@ -33,9 +34,27 @@ export type PatchOutcome =
   | { kind: 'conflict' }
   | RefusedWrite
 
+// A repeated member name keeps its last value, as JSON.parse (and so validation) read it.
+const LAST_WINS = { onDuplicateKey: ({ newValue }: { newValue: unknown }) => newValue }
+
+function parsePatch (text: string): unknown {
+  if (text === '') throw new InvalidJsonError('the body is empty')
+  try {
+    return parse(text, null, LAST_WINS)
+  } catch (err) {
+    throw new InvalidJsonError((err as Error).message)
+  }
+}
+
 /** The merged document as text, its contact id first when the merge left none. */
 function mergedText (storedJson: string, patch: unknown, contactId: string): string {
-  const merged = applyMergePatch(parse(storedJson), patch)
+  let stored: unknown
+  try {
+    stored = parse(storedJson, null, LAST_WINS)
+  } catch {
+    throw new StateUnreadableError(contactId)
+  }
+  const merged = applyMergePatch(stored, patch)
   const withId = typeof merged === 'object' && merged !== null && !Array.isArray(merged) && !('contact_id' in merged)
     ? { contact_id: contactId, ...merged }
     : merged
@@ -52,7 +71,7 @@ async function applyPatch (repository: StateRepository, request: PatchRequest): 
         : { kind: 'idempotency_mismatch' }
     }
   }
-  const patch = parse(request.patchText)
+  const patch = parsePatch(request.patchText)
   const clientTags = Array.isArray(preconditions.ifMatch) ? preconditions.ifMatch as readonly string[] : null
 
   for (let attempt = 1; attempt <= MAX_PATCH_ATTEMPTS; attempt++) {

@@ -3,23 +3,9 @@
  * conditional requests, TTL, and every refusal (with nothing written).
  */
 import t from 'tap'
-import { botState, build, type TestApp } from '../helper.js'
+import { botState, build, putState as put, storedKeys } from '../helper.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
-
-function put (app: TestApp['app'], id: string, body: unknown, headers: Record<string, string> = {}) {
-  return app.inject({
-    method: 'PUT',
-    url: `/seller/state/${id}`,
-    headers: { ...JSON_HEADERS, ...headers },
-    payload: typeof body === 'string' ? body : JSON.stringify(body)
-  })
-}
-
-/** Every key the app stored, to prove that a refused request wrote nothing. */
-async function storedKeys ({ redis, config }: TestApp): Promise<string[]> {
-  return (await redis.keys(`${config.keyPrefix}*`)).sort()
-}
 
 t.test('the bot\'s document round-trips byte for byte, Python datetimes and unknown fields included', async (t) => {
   const ctx = await build(t)
