@@ -41,7 +41,7 @@ const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     switch (outcome.kind) {
       case 'replaced':
         if (outcome.attempts > 1) app.metrics.patchRetries.inc(outcome.attempts - 1)
-        return sendDocument(reply, outcome.json, outcome.etag, outcome.writtenAtMs)
+        return sendDocument(reply, outcome)
       case 'not_found': throw new StateNotFoundError(contactId)
       case 'conflict': throw new WriteConflictError(contactId)
       default: return answerRefusal(reply, contactId, outcome, idempotency?.key)

@@ -39,7 +39,7 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const outcome = await repository.put(contactId, json, { preconditions, idempotency })
     if (isRefusal(outcome)) return answerRefusal(reply, contactId, outcome, idempotency?.key)
     if (outcome.kind === 'created') reply.code(201).header('location', stateLocation(contactId))
-    return sendDocument(reply, json, outcome.etag, outcome.writtenAtMs)
+    return sendDocument(reply, { json, ...outcome })
   })
 
   app.get('/seller/state/:contactId', {
@@ -59,7 +59,7 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (matchesIfNoneMatch(request.headers['if-none-match'], stored.etag)) {
       return reply.code(304).header('etag', formatEntityTag(stored.etag)).send(null)
     }
-    return sendDocument(reply, stored.json, stored.etag, stored.writtenAtMs)
+    return sendDocument(reply, stored)
   })
 
   app.delete('/seller/state/:contactId', {

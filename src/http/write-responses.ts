@@ -4,14 +4,17 @@
  */
 import type { FastifyReply } from 'fastify'
 import { IdempotencyKeyReusedError, PreconditionFailedError, PreconditionRequiredError } from '../errors.js'
-import type { PreconditionFailure, RefusedWrite } from '../plugins/state-repository.js'
+import type { PreconditionFailure, RefusedWrite, StoredState } from '../plugins/state-repository.js'
+import { formatEpochMs } from '../state/python-datetime.js'
 import { formatEntityTag } from './entity-tags.js'
 
 export function stateLocation (contactId: string): string {
   return `/seller/state/${contactId}`
 }
 
-export function sendDocument (reply: FastifyReply, json: string, etag: string, writtenAtMs: number): FastifyReply {
+/** The document as stored, its metadata in headers: ETag, Last-Modified and X-Expires-At. */
+export function sendDocument (reply: FastifyReply, { json, etag, writtenAtMs, expiresAtMs }: StoredState): FastifyReply {
+  if (expiresAtMs !== null) reply.header('x-expires-at', formatEpochMs(expiresAtMs))
   return reply
     .header('etag', formatEntityTag(etag))
     .header('last-modified', new Date(writtenAtMs).toUTCString())

@@ -9,6 +9,7 @@
  */
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
+import { createWriteDeadline, type WriteDeadline } from '../redis/write-deadline.js'
 
 export interface RedisPluginOptions {
   url: string
@@ -18,6 +19,7 @@ export interface RedisPluginOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     redis: Redis
+    writeDeadline: WriteDeadline
   }
 }
 
@@ -31,7 +33,7 @@ export default fp<RedisPluginOptions>(async function redisPlugin (app, opts) {
     commandTimeout: opts.commandTimeoutMs,
     connectTimeout: opts.commandTimeoutMs,
     // A command cut off by a lost connection fails now rather than running after the reconnect,
-    // when its client has long had a 503.
+    // when its client has long had a 503 (a hung Redis is write-deadline.ts's matter).
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS)
@@ -44,12 +46,15 @@ export default fp<RedisPluginOptions>(async function redisPlugin (app, opts) {
     outageReported = true
     log.warn({ err }, 'Redis unreachable; requests get 503 until it is back')
   })
+  const writeDeadline = createWriteDeadline(redis, opts.commandTimeoutMs)
   redis.on('ready', () => {
     if (outageReported) log.info('Redis reachable again')
     outageReported = false
+    writeDeadline.synchronize().catch((err: unknown) => log.warn({ err }, 'Could not read the Redis clock'))
   })
 
   app.decorate('redis', redis)
+  app.decorate('writeDeadline', writeDeadline)
   app.addHook('onClose', async () => {
     // QUIT lets pending replies arrive; with Redis gone there is nothing to wait for.
     await redis.quit().catch(() => redis.disconnect())

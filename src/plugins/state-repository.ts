@@ -17,14 +17,13 @@ import { defineScripts } from '../redis/scripts.js'
 import { isOutage, whileAvailable } from '../redis/availability.js'
 import { migrateLegacyIndex } from '../redis/legacy-index.js'
 import { decodeEnvelope, ENVELOPE_FIELDS, ENVELOPE_VERSION, UNREADABLE, type StoredState } from '../redis/state-envelope.js'
+import type { WriteDeadline } from '../redis/write-deadline.js'
 import { RedisUnavailableError, StateUnreadableError } from '../errors.js'
 
 export type { StoredState } from '../redis/state-envelope.js'
 
 export interface ActiveState extends StoredState {
   contactId: string
-  /** When the state expires unless written again; null for a migrated state without a TTL. */
-  expiresAtMs: number | null
 }
 
 export interface ActiveScan {
@@ -73,7 +72,7 @@ export function isRefusal (outcome: { kind: string }): outcome is RefusedWrite {
   return REFUSALS.has(outcome.kind)
 }
 
-export type WriteOutcome = { kind: 'created' | 'replaced', etag: string, writtenAtMs: number } | RefusedWrite
+export type WriteOutcome = { kind: 'created' | 'replaced', etag: string, writtenAtMs: number, expiresAtMs: number } | RefusedWrite
 
 export type DeleteOutcome = { kind: 'deleted' | 'absent' } | RefusedWrite
 
@@ -112,7 +111,7 @@ function refusal (reply: string[]): RefusedWrite | null {
   }
 }
 
-export function createStateRepository (redis: Redis, keys: KeySpace, opts: Omit<StateRepositoryOptions, 'keyPrefix'>): StateRepository {
+export function createStateRepository (redis: Redis, keys: KeySpace, deadline: WriteDeadline, opts: Omit<StateRepositoryOptions, 'keyPrefix'>): StateRepository {
   const ttlMs = String(opts.stateTtlSeconds * 1000)
   const idempotencyTtlMs = String(opts.idempotencyTtlSeconds * 1000)
   const requirePrecondition = opts.requirePrecondition ? '1' : '0'
@@ -141,6 +140,8 @@ export function createStateRepository (redis: Redis, keys: KeySpace, opts: Omit<
       reply = await whileAvailable(script())
       if (reply[0] === 'index_not_ours') throw new Error(`The index key ${keys.activeIndex} holds a ${String(reply[1])}`)
     }
+    // Seen only if Redis answered just in time after all: the write was not done.
+    if (reply[0] === 'deadline_passed') throw new RedisUnavailableError()
     return reply
   }
 
@@ -162,15 +163,15 @@ export function createStateRepository (redis: Redis, keys: KeySpace, opts: Omit<
       const etag = entityTag(json)
       const reply = await runWrite(() => redis.writeState(
         keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options),
-        contactId, json, etag, ttlMs, ENVELOPE_VERSION, ...writeArgs(options)
+        String(deadline.next()), contactId, json, etag, ttlMs, ENVELOPE_VERSION, ...writeArgs(options)
       ))
-      return refusal(reply) ?? { kind: reply[0] as 'created' | 'replaced', etag, writtenAtMs: Number(reply[1]) }
+      return refusal(reply) ?? { kind: reply[0] as 'created' | 'replaced', etag, writtenAtMs: Number(reply[1]), expiresAtMs: Number(reply[2]) }
     },
 
     async delete (contactId, options) {
       const reply = await runWrite(() => redis.deleteState(
         keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options),
-        contactId, ...writeArgs(options)
+        String(deadline.next()), contactId, ...writeArgs(options)
       ))
       return refusal(reply) ?? { kind: reply[0] as 'deleted' | 'absent' }
     },
@@ -224,5 +225,5 @@ declare module 'fastify' {
 
 export default fp<StateRepositoryOptions>(async function stateRepositoryPlugin (app, { keyPrefix, ...opts }) {
   defineScripts(app.redis)
-  app.decorate('stateRepository', createStateRepository(app.redis, createKeySpace(keyPrefix), opts))
+  app.decorate('stateRepository', createStateRepository(app.redis, createKeySpace(keyPrefix), app.writeDeadline, opts))
 }, { name: 'state-repository', dependencies: ['redis'] })

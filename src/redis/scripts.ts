@@ -13,12 +13,16 @@ local function now_ms ()
 end
 `
 
-// Shared by the writes. KEYS: state, index, idempotency record. The ARGVs from `first` on are:
+// Shared by the writes. KEYS: state, index, idempotency record. ARGV[1] is the write deadline
+// (ms on Redis's clock, see write-deadline.ts). The ARGVs from `first` on are:
 // the require-precondition flag ('1'/'0'), the idempotency fingerprint ('' for none), the
 // idempotency TTL in ms, '*' for If-None-Match: * (else ''), then If-Match: '' for none, '*',
 // or every accepted entity tag, one per ARGV.
 const WRITE_PRELUDE = NOW_MS + `
 local function arg (first, offset) return ARGV[first + offset] end
+
+-- The client has given up on this write by now: doing it would contradict its 503.
+if now_ms() > tonumber(ARGV[1]) then return {'deadline_passed'} end
 
 -- The index must be ours (not the prototype's SET) before anything is written.
 local index_kind = redis.call('TYPE', KEYS[2])['ok']
@@ -63,34 +67,35 @@ local function remember (first, status, etag, body)
 end
 `
 
-// ARGV: contact id, document, etag, ttl ms, envelope version, then the prelude's from 6.
+// ARGV: deadline, contact id, document, etag, ttl ms, envelope version, then the prelude's from 7.
 const WRITE_STATE = WRITE_PRELUDE + `
-local replayed = replay(6)
+local replayed = replay(7)
 if replayed then return replayed end
-local failure = precondition_failure(6)
+local failure = precondition_failure(7)
 if failure then return {'precondition_failed', failure} end
 
 -- A value that is not our hash (a prototype pickle, a hand edit) is replaced whole.
 if exists and kind ~= 'hash' then redis.call('DEL', KEYS[1]) end
 local now = now_ms()
-local ttl = tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'etag', ARGV[3], 'at', string.format('%d', now), 'v', ARGV[5])
+local ttl = tonumber(ARGV[5])
+local expires = string.format('%d', now + ttl)
+redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'etag', ARGV[4], 'at', string.format('%d', now), 'exp', expires, 'v', ARGV[6])
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('ZADD', KEYS[2], string.format('%d', now + ttl), ARGV[1])
+redis.call('ZADD', KEYS[2], expires, ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', now))
-remember(6, exists and '200' or '201', ARGV[3], ARGV[2])
-return {exists and 'replaced' or 'created', string.format('%d', now)}
+remember(7, exists and '200' or '201', ARGV[4], ARGV[3])
+return {exists and 'replaced' or 'created', string.format('%d', now), expires}
 `
 
-// ARGV: contact id, then the prelude's from 2.
+// ARGV: deadline, contact id, then the prelude's from 3.
 const DELETE_STATE = WRITE_PRELUDE + `
-local replayed = replay(2)
+local replayed = replay(3)
 if replayed then return replayed end
-local failure = precondition_failure(2)
+local failure = precondition_failure(3)
 if failure then return {'precondition_failed', failure} end
-redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
 if exists then redis.call('DEL', KEYS[1]) end
-remember(2, '204', '', '')
+remember(3, '204', '', '')
 if exists then return {'deleted'} end
 return {'absent'}
 `

@@ -29,7 +29,7 @@ export interface PatchRequest {
 }
 
 export type PatchOutcome =
-  | { kind: 'replaced', json: string, etag: string, writtenAtMs: number, attempts: number }
+  | { kind: 'replaced', json: string, etag: string, writtenAtMs: number, expiresAtMs: number, attempts: number }
   | { kind: 'not_found' }
   | { kind: 'conflict' }
   | RefusedWrite
@@ -89,7 +89,7 @@ async function applyPatch (repository: StateRepository, request: PatchRequest): 
       preconditions: { ifMatch: [stored.etag], ifNoneMatchAny: false },
       idempotency
     })
-    if (!isRefusal(outcome)) return { kind: 'replaced', etag: outcome.etag, writtenAtMs: outcome.writtenAtMs, json, attempts: attempt }
+    if (!isRefusal(outcome)) return { ...outcome, kind: 'replaced', json, attempts: attempt }
     if (outcome.kind !== 'precondition_failed') return outcome
     // Written or deleted since our read: the client's own If-Match has failed, else merge again.
     if (clientTags !== null) return { kind: 'precondition_failed', failure: 'stale' }

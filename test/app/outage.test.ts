@@ -3,6 +3,7 @@
  * is gone, readiness says why, and the service recovers by itself. Each test owns its Redis.
  */
 import t from 'tap'
+import { Redis } from 'ioredis'
 import { botState, build, eventually, privateRedis } from '../helper.js'
 import { freePort } from '../support/redis-server.js'
 
@@ -62,4 +63,32 @@ t.test('a start-up without Redis stays up, is not ready and says why, then becom
   t.ok(await eventually(async () => (await app.inject({ url: '/health/ready' })).statusCode === 200, 10_000), 'ready once Redis is there')
   t.same((await app.inject({ url: '/health/ready' })).json(), { status: 'ok', redis: 'ready' })
   t.equal((await app.inject({ method: 'PUT', url: '/seller/state/contact-1', ...stateBody })).statusCode, 201)
+})
+
+t.test('a hung Redis: 503 within the command timeout, the process stays live, and a refused write never lands later', async (t) => {
+  const server = await privateRedis(t)
+  const { app } = await build(t, { REDIS_URL: server.url, REDIS_COMMAND_TIMEOUT_MS: '300' })
+  t.equal((await app.inject({ method: 'PUT', url: '/seller/state/contact-1', ...stateBody })).statusCode, 201)
+
+  // DEBUG SLEEP blocks the whole server, as a stalled disk or a paused VM would.
+  const sleeper = new Redis(server.url)
+  t.teardown(() => sleeper.disconnect())
+  const asleep = sleeper.call('DEBUG', 'SLEEP', '1.5')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  const other = { headers: stateBody.headers, payload: JSON.stringify(botState({ contact_id: 'contact-2' })) }
+  const [created, deleted, read] = await Promise.all([
+    app.inject({ method: 'PUT', url: '/seller/state/contact-2', ...other }),
+    app.inject({ method: 'DELETE', url: '/seller/state/contact-1' }),
+    app.inject({ url: '/seller/state/contact-1' })
+  ])
+  for (const res of [created, deleted, read]) {
+    t.equal(res.statusCode, 503)
+    t.equal(res.headers['retry-after'], '1')
+  }
+  t.equal((await app.inject({ url: '/health/live' })).statusCode, 200, 'the event loop is free')
+
+  await asleep
+  t.equal((await app.inject({ url: '/seller/state/contact-2' })).statusCode, 404, 'the PUT that got a 503 was not done when Redis woke up')
+  t.equal((await app.inject({ url: '/seller/state/contact-1' })).statusCode, 200, 'nor the DELETE')
 })

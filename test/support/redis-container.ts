@@ -10,7 +10,7 @@ const IMAGE = 'redis:7'
 
 async function launch (port: number): Promise<StartedTestContainer> {
   return new GenericContainer(IMAGE)
-    .withCommand(['redis-server', '--save', '', '--appendonly', 'no'])
+    .withCommand(['redis-server', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes'])
     .withExposedPorts({ container: 6379, host: port })
     .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
     .start()
