@@ -8,6 +8,16 @@ import { errorResponses } from '../schemas/common.js'
 import type { Temperature } from '../schemas/state-document.js'
 import { countConversations, selectPage } from '../src/state/active-listing.js'
 import { readConversations, type Conversation } from '../src/state/conversation-summary.js'
+import { sendJsonText } from '../src/http/responses.js'
+
+/**
+ * The page with each summary's `document` spliced in as the stored text: the documents reach the
+ * dashboard byte for byte, and are never parsed and serialized again (deep nesting, long numbers).
+ */
+function fullPage (items: Conversation[], paging: Record<string, unknown>): string {
+  const conversations = items.map(({ summary, json }) => `${JSON.stringify(summary).slice(0, -1)},"document":${json}}`)
+  return `{"conversations":[${conversations.join(',')}],${JSON.stringify(paging).slice(1)}`
+}
 
 const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const stallAfterMs = app.config.stallAfterSeconds * 1000
@@ -31,19 +41,15 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: ActiveQuerySchema,
       response: { 200: ActivePageSchema, ...errorResponses(400, 503) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const { view, temperature, ...selection } = request.query
     const { conversations, skipped } = await loadConversations()
-    const page = selectPage(conversations, {
+    const { items, ...paging } = selectPage(conversations, {
       ...selection,
       ...(temperature === undefined ? {} : { temperature: temperature.toUpperCase() as Temperature })
     })
-    const { items, ...paging } = page
-    return {
-      conversations: items.map((item) => view === 'full' ? { ...item.summary, document: item.document } : item.summary),
-      ...paging,
-      skipped_unreadable: skipped
-    }
+    if (view === 'full') return sendJsonText(reply, fullPage(items, { ...paging, skipped_unreadable: skipped }))
+    return { conversations: items.map((item) => item.summary), ...paging, skipped_unreadable: skipped }
   })
 
   app.get('/seller/active/summary', {

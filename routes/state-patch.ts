@@ -11,7 +11,7 @@ import { StateNotFoundError, WriteConflictError } from '../src/errors.js'
 import { parseWritePreconditions } from '../src/http/entity-tags.js'
 import { idempotencyOf } from '../src/http/idempotency.js'
 import { registerJsonBodyParser } from '../src/http/json-body.js'
-import { answerRefusal, sendDocument } from '../src/http/write-responses.js'
+import { answerRefusal, sendDocument } from '../src/http/responses.js'
 import { createStatePatcher } from '../src/state/state-patcher.js'
 
 const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -12,7 +12,7 @@ import { StateDocumentSchema } from '../schemas/state-document.js'
 import { StateNotFoundError } from '../src/errors.js'
 import { formatEntityTag, matchesIfNoneMatch, parseWritePreconditions } from '../src/http/entity-tags.js'
 import { idempotencyOf } from '../src/http/idempotency.js'
-import { answerRefusal, sendDocument, stateLocation } from '../src/http/write-responses.js'
+import { answerRefusal, sendDocument, stateLocation } from '../src/http/responses.js'
 import { withContactId } from '../src/state/document-json.js'
 import { checkDocumentRules } from '../src/state/document-rules.js'
 import { isRefusal } from '../src/plugins/state-repository.js'
@@ -31,10 +31,10 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { contactId } = request.params
-    checkDocumentRules(request.body, contactId)
+    const json = request.body.contact_id === undefined ? withContactId(request.rawBody, contactId) : request.rawBody
+    checkDocumentRules(request.body, json, contactId)
     const preconditions = parseWritePreconditions(request.headers['if-match'], request.headers['if-none-match'])
     const idempotency = idempotencyOf(request)
-    const json = request.body.contact_id === undefined ? withContactId(request.rawBody, contactId) : request.rawBody
 
     const outcome = await repository.put(contactId, json, { preconditions, idempotency })
     if (isRefusal(outcome)) return answerRefusal(reply, contactId, outcome, idempotency?.key)

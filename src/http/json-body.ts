@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import secureJson from 'secure-json-parse'
 import { InvalidJsonError } from '../errors.js'
+import { scanJson } from './json-shape.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,17 +17,23 @@ declare module 'fastify' {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
+/** Deeper than any state needs, and shallow enough for every JSON library the bot may use. */
+export const MAX_JSON_DEPTH = 64
+
 /** Parses a JSON body; an empty one is no body (a DELETE sent with a JSON content type). */
 export function parseJsonBody (text: string): unknown {
   if (text === '') return undefined
+  let value: unknown
   try {
-    return secureJson.parse(text, { protoAction: 'error', constructorAction: 'error' })
+    value = secureJson.parse(text, { protoAction: 'error', constructorAction: 'error' })
   } catch (err) {
     if (err instanceof SyntaxError && /prototype/i.test(err.message)) {
       throw new InvalidJsonError('keys "__proto__" and "constructor.prototype" are not allowed')
     }
     throw new InvalidJsonError((err as Error).message)
   }
+  if (scanJson(text).depth > MAX_JSON_DEPTH) throw new InvalidJsonError(`it nests deeper than ${MAX_JSON_DEPTH} levels`)
+  return value
 }
 
 /** Once per app: the request property the parser fills. */

@@ -30,7 +30,8 @@ export interface ConversationSummary {
 /** A summary with the numbers that sorting and filtering need, kept out of the response. */
 export interface Conversation {
   summary: ConversationSummary
-  document: StateDocument
+  /** The stored document, byte for byte. */
+  json: string
   lastActivityMs: number
   conversationStartedMs: number
 }
@@ -68,7 +69,7 @@ export function toConversation (state: ActiveState, nowMs: number, stallAfterMs:
     ? withOffset(doc.last_interaction)
     : formatEpochMs(state.writtenAtMs)
   return {
-    document: doc,
+    json: state.json,
     lastActivityMs,
     conversationStartedMs: toEpochMs(doc.conversation_started) ?? 0,
     summary: {

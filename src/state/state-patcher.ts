@@ -84,7 +84,7 @@ async function applyPatch (repository: StateRepository, request: PatchRequest): 
     if (clientTags !== null && !clientTags.includes(stored.etag)) return { kind: 'precondition_failed', failure: 'stale' }
 
     const json = mergedText(stored.json, patch, contactId)
-    checkStateDocument(JSON.parse(json), contactId)
+    checkStateDocument(json, contactId)
     const outcome = await repository.put(contactId, json, {
       preconditions: { ifMatch: [stored.etag], ifNoneMatchAny: false },
       idempotency

@@ -267,3 +267,29 @@ t.test('concurrent writers and deleters never leave the state and the index disa
     t.equal(stored === 1, indexed !== null, `${id}: state and index agree`)
   }
 })
+
+t.test('integers the bot reads back as floats, and absurd nesting, are refused with nothing written', async (t) => {
+  const ctx = await build(t)
+  const text = JSON.stringify(botState())
+  const cases: Array<[string, string, RegExp]> = [
+    ['2.0', text.replace('"current_question":2', '"current_question":2.0'), /body\/current_question must be written as an integer \(got 2\.0\)/],
+    ['1e5', text.replace('"price_expectation":null', '"price_expectation":1e5'), /body\/price_expectation must be written as an integer/],
+    ['3.9999999999999999', text.replace('"questions_answered":1', '"questions_answered":3.9999999999999999'), /body\/questions_answered/]
+  ]
+  for (const [name, payload, message] of cases) {
+    const res = await put(ctx.app, 'contact-1', payload)
+    t.equal(res.statusCode, 400, name)
+    t.match(res.json(), { code: 'INVALID_DOCUMENT', message }, name)
+  }
+  const nested = text.replace('"extracted_data":{"roof":"old"}', `"extracted_data":{"x":${'['.repeat(100)}${']'.repeat(100)}}`)
+  const deep = await put(ctx.app, 'contact-1', nested)
+  t.equal(deep.statusCode, 400)
+  t.match(deep.json(), { code: 'INVALID_JSON', message: /deeper than 64 levels/ })
+  t.same(await storedKeys(ctx), [])
+
+  const fine = await put(ctx.app, 'contact-1', text.replace('"extracted_data":{"roof":"old"}', '"extracted_data":{"crm_id":12345678901234567890,"ratio":2.50}'))
+  t.equal(fine.statusCode, 201, 'free-form fields keep any number spelling')
+  const full = await ctx.app.inject({ url: '/seller/active?view=full' })
+  t.match(full.body, /"crm_id":12345678901234567890,"ratio":2\.50/, 'view=full carries the document as stored')
+  t.equal(full.json().conversations[0].document.contact_id, 'contact-1')
+})

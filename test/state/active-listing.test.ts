@@ -3,7 +3,6 @@
  * counts by stage and temperature. A randomized test compares selectPage with a brute force.
  */
 import t from 'tap'
-import type { StateDocument } from '../../schemas/state-document.js'
 import { countConversations, selectPage, type ActiveSelection, type SortKey } from '../../src/state/active-listing.js'
 import type { Conversation, ConversationSummary } from '../../src/state/conversation-summary.js'
 
@@ -41,7 +40,7 @@ function conversation ({ lastActivityMs = 0, conversationStartedMs = 0, ...field
     expires_at: null,
     ...fields
   }
-  return { summary, document: { contact_id: fields.contact_id } as unknown as StateDocument, lastActivityMs, conversationStartedMs }
+  return { summary, json: JSON.stringify({ contact_id: fields.contact_id }), lastActivityMs, conversationStartedMs }
 }
 
 function selection (overrides: Partial<ActiveSelection> = {}): ActiveSelection {

@@ -12,15 +12,19 @@ export function stateLocation (contactId: string): string {
   return `/seller/state/${contactId}`
 }
 
+/** Sends JSON that is already text: stored documents go out without a parse and a serialization. */
+export function sendJsonText (reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json)
+}
+
 /** The document as stored, its metadata in headers: ETag, Last-Modified and X-Expires-At. */
 export function sendDocument (reply: FastifyReply, { json, etag, writtenAtMs, expiresAtMs }: StoredState): FastifyReply {
   if (expiresAtMs !== null) reply.header('x-expires-at', formatEpochMs(expiresAtMs))
-  return reply
+  reply
     .header('etag', formatEntityTag(etag))
     .header('last-modified', new Date(writtenAtMs).toUTCString())
     .header('cache-control', 'no-cache')
-    .type('application/json; charset=utf-8')
-    .send(json)
+  return sendJsonText(reply, json)
 }
 
 function preconditionError (contactId: string, failure: PreconditionFailure): Error {
@@ -43,7 +47,7 @@ export function answerRefusal (reply: FastifyReply, contactId: string, refusal: 
       reply.code(status).header('idempotent-replayed', 'true')
       if (status === 201) reply.header('location', stateLocation(contactId))
       if (etag !== '') reply.header('etag', formatEntityTag(etag))
-      return body === '' ? reply.send() : reply.type('application/json; charset=utf-8').send(body)
+      return body === '' ? reply.send() : sendJsonText(reply, body)
     }
   }
 }
