@@ -1,14 +1,13 @@
 /**
  * GET /seller/active (the dashboard's table) and GET /seller/active/summary (its header counts).
  */
-import { Type, type Static } from '@sinclair/typebox'
-import { ContactIdSchema, Nullable } from './common.js'
+import { Type } from '@sinclair/typebox'
+import { ContactIdSchema, LocationIdSchema, Nullable } from './common.js'
 import { STAGES, StageSchema, TEMPERATURES, TemperatureInputSchema, TemperatureSchema } from './state-document.js'
 
-export const LocationFilterSchema = Type.String({ minLength: 1, maxLength: 128, description: 'Only this CRM sub-account' })
 
 export const ActiveQuerySchema = Type.Object({
-  location_id: Type.Optional(LocationFilterSchema),
+  location_id: Type.Optional(LocationIdSchema),
   stage: Type.Optional(StageSchema),
   temperature: Type.Optional(TemperatureInputSchema),
   stalled: Type.Optional(Type.Boolean({ description: 'true: only stalled conversations; false: none of them' })),
@@ -17,12 +16,10 @@ export const ActiveQuerySchema = Type.Object({
     Type.Literal('last_activity'), Type.Literal('conversation_started'), Type.Literal('stage'), Type.Literal('temperature')
   ], { default: 'last_activity' }),
   order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
-  page: Type.Integer({ minimum: 1, default: 1, description: '1-based page number' }),
+  page: Type.Integer({ minimum: 1, maximum: 100000, default: 1, description: '1-based page number' }),
   page_size: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
   view: Type.Union([Type.Literal('summary'), Type.Literal('full')], { default: 'summary', description: 'full adds the whole document to each item' })
 }, { additionalProperties: false })
-
-export type ActiveQuery = Static<typeof ActiveQuerySchema>
 
 export const ConversationSummarySchema = Type.Object({
   contact_id: ContactIdSchema,
@@ -57,7 +54,7 @@ export const ActivePageSchema = Type.Object({
 })
 
 export const SummaryQuerySchema = Type.Object({
-  location_id: Type.Optional(LocationFilterSchema)
+  location_id: Type.Optional(LocationIdSchema)
 }, { additionalProperties: false })
 
 const countsOf = (names: readonly string[]) =>

@@ -11,12 +11,24 @@ export const ContactIdSchema = Type.String({
   examples: ['c_8f2k3LmQ']
 })
 
+export const LocationIdSchema = Type.String({
+  pattern: ID_PATTERN,
+  description: 'CRM sub-account (tenant): 1-128 characters of A-Z a-z 0-9 _ -',
+  examples: ['loc_7Hq2']
+})
+
 /**
- * What Python's `datetime.isoformat()` produces: naive or with an offset, with optional
- * fractional seconds. Stored and returned byte for byte.
+ * What Python's `datetime.isoformat()` produces: naive or with an offset (whose seconds Python
+ * writes when it has them), with optional fractional seconds. Groups: year, month, day, hour,
+ * minute, second, fraction, offset sign, hours, minutes, seconds, fraction. Whether the date
+ * exists (no 30 February) is checked by src/state/python-datetime.ts.
  */
+export const PYTHON_DATETIME_PATTERN =
+  '^(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,6}))?)?(?:Z|([+-])(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,6}))?)?)?$'
+
+/** Stored and returned byte for byte. */
 export const PythonDatetimeSchema = Type.String({
-  pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,6})?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,6})?)?)?$',
+  pattern: PYTHON_DATETIME_PATTERN,
   description: 'ISO-8601 as written by Python isoformat(); naive values are read as UTC',
   examples: ['2026-01-23T10:30:00.123456', '2026-01-23T10:30:00+00:00']
 })

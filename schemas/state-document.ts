@@ -3,7 +3,7 @@
  * Known fields are type-checked; unknown top-level fields are allowed and kept.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { ContactIdSchema, Nullable, PythonDatetimeSchema, ID_PATTERN } from './common.js'
+import { ContactIdSchema, LocationIdSchema, Nullable, PythonDatetimeSchema } from './common.js'
 
 export const STAGES = ['Q0', 'Q1', 'Q2', 'Q3', 'Q4', 'QUALIFIED', 'STALLED'] as const
 export const TEMPERATURES = ['COLD', 'WARM', 'HOT'] as const
@@ -13,9 +13,11 @@ export type Temperature = typeof TEMPERATURES[number]
 export const StageSchema = Type.Union(STAGES.map((stage) => Type.Literal(stage)))
 export const TemperatureSchema = Type.Union(TEMPERATURES.map((temperature) => Type.Literal(temperature)))
 
+const anyCase = (word: string): string => [...word].map((letter) => `[${letter}${letter.toLowerCase()}]`).join('')
+
 /** A temperature as clients write it: HOT, WARM or COLD in any letter case. */
 export const TemperatureInputSchema = Type.String({
-  pattern: '^([Hh][Oo][Tt]|[Ww][Aa][Rr][Mm]|[Cc][Oo][Ll][Dd])$',
+  pattern: `^(${TEMPERATURES.map(anyCase).join('|')})$`,
   description: 'HOT, WARM or COLD in any letter case'
 })
 
@@ -23,7 +25,7 @@ const QuestionCountSchema = Type.Integer({ minimum: 0, maximum: 4 })
 
 export const StateDocumentSchema = Type.Object({
   contact_id: Type.Optional(ContactIdSchema),
-  location_id: Type.String({ pattern: ID_PATTERN, description: 'CRM sub-account (tenant)' }),
+  location_id: LocationIdSchema,
   current_question: QuestionCountSchema,
   questions_answered: QuestionCountSchema,
   is_qualified: Type.Boolean(),

@@ -35,8 +35,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: REDACTED_PATHS },
     bodyLimit: config.bodyLimitBytes,
-    // Ids are case-sensitive and a trailing slash is a typo, not another resource.
-    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 }
+    // A trailing slash is a typo, not another resource. Ids of any length reach the schema,
+    // which answers 400, instead of the router's 414.
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 65536 }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)

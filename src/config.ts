@@ -58,6 +58,22 @@ function describe (error: AjvError, env: Record<string, unknown>): string {
   return `${variable} ${rule} (got ${JSON.stringify(env[variable])})`
 }
 
+/** What ioredis would fail on only later, at connection time, with a less helpful message. */
+function checkRedisUrl (value: string): void {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(`Invalid configuration: REDIS_URL is not a URL (got ${JSON.stringify(value)})`)
+  }
+  if (url.port !== '' && !(Number(url.port) >= 1 && Number(url.port) <= 65535)) {
+    throw new ConfigError(`Invalid configuration: REDIS_URL has an invalid port (got ${JSON.stringify(value)})`)
+  }
+  if (!/^\/?(\d+)?$/.test(url.pathname)) {
+    throw new ConfigError(`Invalid configuration: REDIS_URL must name a database by its number, as /0 (got ${JSON.stringify(value)})`)
+  }
+}
+
 /** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
 export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
   let parsed: Env
@@ -68,6 +84,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     const details = errors.map((error) => describe(error, env)).join('; ')
     throw new ConfigError(`Invalid configuration: ${details || (err as Error).message}`)
   }
+  checkRedisUrl(parsed.REDIS_URL)
   return {
     port: parsed.PORT,
     host: parsed.HOST,

@@ -69,6 +69,14 @@ t.test('bad values are refused with a message naming each variable', async (t) =
   for (const [env, message] of cases) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))
   }
+  for (const [url, message] of [
+    ['redis://127.0.0.1:notaport', /REDIS_URL is not a URL/],
+    ['redis://127.0.0.1:0', /REDIS_URL has an invalid port/],
+    ['redis://127.0.0.1:6379/abc', /REDIS_URL must name a database by its number/]
+  ] as const) {
+    t.throws(() => loadConfig({ REDIS_URL: url }), { name: 'ConfigError', message }, url)
+  }
+  t.equal(loadConfig({ REDIS_URL: 'redis://:secret@127.0.0.1:6380/3' }).redisUrl, 'redis://:secret@127.0.0.1:6380/3')
   const both = t.throws(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })) as ConfigError
   t.match(both.message, /^Invalid configuration: .*PORT.*; .*LOG_LEVEL/)
 })

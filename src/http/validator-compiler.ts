@@ -67,10 +67,28 @@ export function fieldErrors (check: TypeCheck<TSchema>, value: unknown): FieldEr
   return [...byField].map(([instancePath, message]) => ({ instancePath, message }))
 }
 
+const INTEGER_TEXT = /^-?\d+$/
+
+/**
+ * Integer fields of a string part whose text is not an integer: Value.Convert would turn
+ * `page=2.5` into 2 without a word.
+ */
+function integerTextErrors (schema: TSchema, input: unknown): FieldError[] {
+  const properties = (schema.properties ?? {}) as Record<string, TSchema>
+  const values = (input ?? {}) as Record<string, unknown>
+  return Object.entries(properties)
+    .filter(([name, property]) => property.type === 'integer' && typeof values[name] === 'string' && !INTEGER_TEXT.test(values[name]))
+    .map(([name]) => ({ instancePath: `/${name}`, message: 'Expected integer' }))
+}
+
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema)
   const fromStrings = httpPart !== 'body'
   return (input: unknown) => {
+    if (fromStrings) {
+      const textErrors = integerTextErrors(schema, input)
+      if (textErrors.length > 0) return { error: textErrors as unknown as Error }
+    }
     const value = fromStrings ? Value.Convert(schema, Value.Default(schema, input)) : input
     if (check.Check(value)) return { value }
     return { error: fieldErrors(check, value) as unknown as Error }

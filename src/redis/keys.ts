@@ -2,7 +2,7 @@
  * Every Redis key name the service uses. No other module builds key strings.
  */
 export interface KeySpace {
-  /** Prefix of every state key; the sweep finds states by it. */
+  /** Prefix of every state key; the sweep finds states by scanning for it. */
   statePrefix: string
   /** The document of one contact (a hash, see state-envelope.ts). */
   state: (contactId: string) => string

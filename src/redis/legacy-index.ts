@@ -13,8 +13,17 @@ export interface MigrationReport {
   moved: number
 }
 
+const INDEX_IS_OURS = -1
+const SET_CHANGED = -2
+
 /** Migrates the prototype's SET if there is one; null when the index is already ours. */
 export async function migrateLegacyIndex (redis: Redis, keys: KeySpace): Promise<MigrationReport | null> {
-  const [found, moved] = await whileAvailable(redis.migrateLegacyIndex(keys.activeIndex, keys.statePrefix))
-  return found < 0 ? null : { found, moved }
+  for (;;) {
+    // The script must be given every key it touches, so the members are read first.
+    if (await whileAvailable(redis.type(keys.activeIndex)) !== 'set') return null
+    const ids = await whileAvailable(redis.smembers(keys.activeIndex))
+    const [found, moved] = await whileAvailable(redis.migrateLegacyIndex(ids.length + 1, keys.activeIndex, ...ids.map(keys.state), ...ids))
+    if (found === INDEX_IS_OURS) return null
+    if (found !== SET_CHANGED) return { found, moved }
+  }
 }

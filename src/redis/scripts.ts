@@ -100,27 +100,32 @@ if exists then return {'deleted'} end
 return {'absent'}
 `
 
-// KEYS: index. ARGV: state key prefix. Turns the Python prototype's plain SET into our sorted
-// set, scored by each state's remaining TTL; members whose state is gone are dropped, states
-// without a TTL are kept with an infinite score. Returns {found, moved}, or {-1, 0} when there
-// is nothing to migrate, so replicas starting together migrate exactly once.
+// KEYS: index, then the state key of each ARGV contact id: the members of the Python
+// prototype's plain SET, as read just before. Turns the SET into our sorted set, scored by each
+// state's remaining TTL; members whose state is gone are dropped, states without a TTL are kept
+// with an infinite score. Returns {found, moved}; {-1, 0} when the index is no SET (any more:
+// replicas starting together migrate exactly once); {-2, 0} when the SET changed since it was
+// read, to be read again.
 const MIGRATE_LEGACY_INDEX = NOW_MS + `
 if redis.call('TYPE', KEYS[1])['ok'] ~= 'set' then return {-1, 0} end
-local members = redis.call('SMEMBERS', KEYS[1])
+if redis.call('SCARD', KEYS[1]) ~= #ARGV then return {-2, 0} end
+for i = 1, #ARGV do
+  if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 0 then return {-2, 0} end
+end
 redis.call('DEL', KEYS[1])
 local now = now_ms()
 local moved = 0
-for _, id in ipairs(members) do
-  local pttl = redis.call('PTTL', ARGV[1] .. id)
+for i = 1, #ARGV do
+  local pttl = redis.call('PTTL', KEYS[i + 1])
   if pttl == -1 then
-    redis.call('ZADD', KEYS[1], '+inf', id)
+    redis.call('ZADD', KEYS[1], '+inf', ARGV[i])
     moved = moved + 1
   elseif pttl > 0 then
-    redis.call('ZADD', KEYS[1], string.format('%d', now + pttl), id)
+    redis.call('ZADD', KEYS[1], string.format('%d', now + pttl), ARGV[i])
     moved = moved + 1
   end
 end
-return {#members, moved}
+return {#ARGV, moved}
 `
 
 // KEYS: index, then one state key per ARGV contact id. Removes the index entries whose state
@@ -157,7 +162,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     writeState(stateKey: string, indexKey: string, idempotencyKey: string, ...args: string[]): Result<string[], Context>
     deleteState(stateKey: string, indexKey: string, idempotencyKey: string, ...args: string[]): Result<string[], Context>
-    migrateLegacyIndex(indexKey: string, statePrefix: string): Result<[number, number], Context>
+    migrateLegacyIndex(numberOfKeys: number, ...keysThenIds: string[]): Result<[number, number], Context>
     removeGhosts(numberOfKeys: number, ...keysThenIds: string[]): Result<number, Context>
     indexOrphans(numberOfKeys: number, ...keysThenIds: string[]): Result<number, Context>
   }
@@ -166,8 +171,8 @@ declare module 'ioredis' {
 export function defineScripts (redis: Redis): void {
   redis.defineCommand('writeState', { numberOfKeys: 3, lua: WRITE_STATE })
   redis.defineCommand('deleteState', { numberOfKeys: 3, lua: DELETE_STATE })
-  redis.defineCommand('migrateLegacyIndex', { numberOfKeys: 1, lua: MIGRATE_LEGACY_INDEX })
   // Variable key counts: the caller passes the number of keys first.
+  redis.defineCommand('migrateLegacyIndex', { lua: MIGRATE_LEGACY_INDEX })
   redis.defineCommand('removeGhosts', { lua: REMOVE_GHOSTS })
   redis.defineCommand('indexOrphans', { lua: INDEX_ORPHANS })
 }

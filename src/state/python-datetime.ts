@@ -2,11 +2,12 @@
  * Python isoformat() datetimes as the bot sends them. Naive values are read as UTC, the
  * service's documented convention; the stored document keeps them as sent.
  */
-const ISOFORMAT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(?:Z|([+-])(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/
-const HAS_OFFSET = /(Z|[+-]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)$/
+import { PYTHON_DATETIME_PATTERN } from '../../schemas/common.js'
+
+const ISOFORMAT = new RegExp(PYTHON_DATETIME_PATTERN)
 
 export function hasOffset (isoformat: string): boolean {
-  return HAS_OFFSET.test(isoformat)
+  return isoformat.endsWith('Z') || ISOFORMAT.exec(isoformat)?.[8] !== undefined
 }
 
 const fractionMs = (digits: string | undefined): number => digits === undefined ? 0 : Number(`0.${digits}`) * 1000

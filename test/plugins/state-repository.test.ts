@@ -3,7 +3,7 @@
  * the Python prototype's plain SET index, at start-up and at run time.
  */
 import t from 'tap'
-import { botState, build } from '../helper.js'
+import { botState, build, eventually, privateRedis } from '../helper.js'
 import { buildApp } from '../../src/app.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -61,7 +61,9 @@ t.test('the prototype\'s SET is migrated at start-up, once, with scores from eac
   await redis.sadd(index, 'with-ttl', 'no-ttl', 'gone')
 
   // Two replicas starting together: the script runs atomically, so only one of them migrates.
-  const replicas = await Promise.all([buildApp(config), buildApp(config)])
+  const logs: string[] = []
+  const logger = { level: 'info', stream: { write: (line: string) => { logs.push(line) } } }
+  const replicas = await Promise.all([buildApp(config, { logger }), buildApp(config, { logger })])
   t.teardown(() => Promise.all(replicas.map(async (app) => await app.close())))
   await Promise.all(replicas.map(async (app) => await app.ready()))
 
@@ -71,6 +73,22 @@ t.test('the prototype\'s SET is migrated at start-up, once, with scores from eac
   t.same(Object.keys(scores).sort(), ['no-ttl', 'with-ttl'], 'a member whose state is gone is dropped')
   t.equal(scores['no-ttl'], 'inf', 'a state without a TTL stays listed while it exists')
   t.ok(Math.abs(Number(scores['with-ttl']) - (Date.now() + 3_600_000)) < 5000, 'scored by the remaining TTL')
+  const migrations = logs.map((line) => JSON.parse(line)).filter((entry) => /^Migrated/.test(entry.msg))
+  t.equal(migrations.length, 1, 'one replica migrated, the other found the index already ours')
+  t.match(migrations[0], { found: 3, moved: 2 }, 'the log says how many it moved')
+})
+
+t.test('a SET that appears while Redis was away is migrated when the connection comes back', async (t) => {
+  const server = await privateRedis(t)
+  const { redis, config } = await build(t, { REDIS_URL: server.url })
+  const index = `${config.keyPrefix}active_contacts`
+  await server.stop()
+  await server.start()
+  // The prototype wrote its SET into the fresh server before the service reconnected.
+  await redis.set(`${config.keyPrefix}state:legacy`, 'pickle', 'PX', 3_600_000)
+  await redis.sadd(index, 'legacy')
+  t.ok(await eventually(async () => await redis.type(index) === 'zset', 5000), 'migrated without any request')
+  t.same(await redis.zrange(index, '0', '-1'), ['legacy'])
 })
 
 t.test('a SET recreated at run time is migrated by the next write, and nothing is lost', async (t) => {

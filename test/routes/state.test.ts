@@ -165,14 +165,21 @@ t.test('DELETE removes the state and its index entry, is idempotent and honours 
   t.equal(again.statusCode, 204, 'deleting nothing is fine')
   const conditional = await ctx.app.inject({ method: 'DELETE', url: '/seller/state/contact-1', headers: { 'if-match': '*' } })
   t.equal(conditional.statusCode, 412, 'If-Match: * needs a state to delete')
+
+  const absent = await ctx.app.inject({ method: 'DELETE', url: '/seller/state/contact-1', headers: { 'if-none-match': '*' } })
+  t.equal(absent.statusCode, 204, 'If-None-Match: * holds for a contact without state')
+  await put(ctx.app, 'contact-1', botState())
+  const present = await ctx.app.inject({ method: 'DELETE', url: '/seller/state/contact-1', headers: { 'if-none-match': '*' } })
+  t.equal(present.statusCode, 412, 'and fails for one with a state')
+  t.equal((await ctx.app.inject({ url: '/seller/state/contact-1' })).statusCode, 200, 'which is still there')
 })
 
 t.test('ids outside 1-128 characters of A-Z a-z 0-9 _ - are a 400', async (t) => {
   const ctx = await build(t)
-  for (const id of ['a.b', 'a%20b', 'a:b', '%2A', 'x'.repeat(129), 'caf%C3%A9', '..%2Fsecret']) {
+  for (const id of ['a.b', 'a%20b', 'a:b', '%2A', 'x'.repeat(129), 'x'.repeat(300), 'x'.repeat(10_000), 'caf%C3%A9', '..%2Fsecret']) {
     for (const method of ['GET', 'PUT', 'DELETE'] as const) {
       const res = await ctx.app.inject({ method, url: `/seller/state/${id}`, headers: JSON_HEADERS, payload: method === 'PUT' ? JSON.stringify(botState()) : undefined })
-      t.equal(res.statusCode, 400, `${method} ${id}`)
+      t.equal(res.statusCode, 400, `${method} ${id.slice(0, 40)} (${id.length} characters)`)
       t.match(res.json().message, /params\/contactId/)
     }
   }
