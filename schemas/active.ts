@@ -5,7 +5,6 @@ import { Type } from '@sinclair/typebox'
 import { ContactIdSchema, LocationIdSchema, Nullable } from './common.js'
 import { STAGES, StageSchema, TEMPERATURES, TemperatureInputSchema, TemperatureSchema } from './state-document.js'
 
-
 export const ActiveQuerySchema = Type.Object({
   location_id: Type.Optional(LocationIdSchema),
   stage: Type.Optional(StageSchema),
