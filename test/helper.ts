@@ -15,6 +15,8 @@ import { loadConfig, type Config } from '../src/config.js'
 import { startRedisServer, type TestRedisServer } from './support/redis-server.js'
 import { startRedisContainer } from './support/redis-container.js'
 
+export { botState } from './fixtures/bot-state.js'
+
 export type Env = Record<string, string>
 
 const useContainer = process.env.SELLER_STATE_TEST_REDIS === 'container' ||
@@ -106,32 +108,6 @@ export async function metricValue (app: App, line: string): Promise<number | und
   const text = (await app.inject({ url: '/metrics' })).body
   const found = text.split('\n').find((l) => l.startsWith(`${line} `))
   return found === undefined ? undefined : Number(found.slice(line.length + 1))
-}
-
-/** A complete state document as the bot's `dataclasses.asdict()` sends it. */
-export function botState (overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    contact_id: 'contact-1',
-    location_id: 'loc-1',
-    current_question: 2,
-    questions_answered: 1,
-    is_qualified: false,
-    stage: 'Q2',
-    condition: 'needs_minor_repairs',
-    price_expectation: null,
-    motivation: null,
-    urgency: null,
-    offer_accepted: null,
-    timeline_acceptable: null,
-    scheduling_offered: false,
-    appointment_booked: false,
-    appointment_id: null,
-    conversation_history: [{ role: 'user', content: 'It needs a new roof', timestamp: '2026-01-23T10:30:00.123456' }],
-    extracted_data: { roof: 'old' },
-    last_interaction: '2026-01-23T10:30:00.123456',
-    conversation_started: '2026-01-23T10:29:00',
-    ...overrides
-  }
 }
 
 /** Polls until the check passes or the time runs out, for effects that land asynchronously. */

@@ -3,6 +3,7 @@
  * (last activity, stalled, temperature, expiry).
  */
 import t from 'tap'
+import { botState } from '../fixtures/bot-state.js'
 import type { StateDocument } from '../../schemas/state-document.js'
 import { deriveTemperature, readConversations, toConversation, UnreadableDocumentError } from '../../src/state/conversation-summary.js'
 import type { ActiveState } from '../../src/plugins/state-repository.js'
@@ -10,32 +11,6 @@ import type { ActiveState } from '../../src/plugins/state-repository.js'
 const HOUR_MS = 3_600_000
 const WRITTEN_AT = Date.UTC(2026, 0, 23, 12, 0, 0, 250)
 const EXPIRES_AT = WRITTEN_AT + 604_800_000
-
-/** A complete document as the bot's `dataclasses.asdict()` sends it. */
-function botState (overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    contact_id: 'contact-1',
-    location_id: 'loc-1',
-    current_question: 2,
-    questions_answered: 1,
-    is_qualified: false,
-    stage: 'Q2',
-    condition: 'needs_minor_repairs',
-    price_expectation: null,
-    motivation: null,
-    urgency: null,
-    offer_accepted: null,
-    timeline_acceptable: null,
-    scheduling_offered: false,
-    appointment_booked: false,
-    appointment_id: null,
-    conversation_history: [{ role: 'user', content: 'It needs a new roof' }],
-    extracted_data: {},
-    last_interaction: '2026-01-23T10:30:00.123456',
-    conversation_started: '2026-01-23T10:29:00',
-    ...overrides
-  }
-}
 
 function state (overrides: Record<string, unknown> = {}, extra: Partial<ActiveState> = {}): ActiveState {
   return {
