@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { Redis } from 'ioredis'
-import { buildApp } from '../src/app.js'
+import { buildApp, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { startRedisServer, type TestRedisServer } from './support/redis-server.js'
 import { startRedisContainer } from './support/redis-container.js'
@@ -55,14 +55,14 @@ async function deleteKeys (redis: Redis, pattern: string): Promise<void> {
 }
 
 /** Builds and readies the app with a fresh key prefix; closes it and deletes its keys after the test. */
-export async function build (t: Test, env: Env = {}, beforeReady?: (app: FastifyInstance) => void): Promise<TestApp> {
+export async function build (t: Test, env: Env = {}, beforeReady?: (app: FastifyInstance) => void, options: BuildOptions = {}): Promise<TestApp> {
   const config = loadConfig({
     REDIS_URL: await sharedRedisUrl(t),
     KEY_PREFIX: `test:${randomUUID()}:`,
     LOG_LEVEL: 'silent',
     ...env
   })
-  const app = await buildApp(config)
+  const app = await buildApp(config, options)
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
   redis.on('error', () => {}) // outage tests stop the server under it on purpose
   t.teardown(async () => {
