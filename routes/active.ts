@@ -6,8 +6,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ActivePageSchema, ActiveQuerySchema, ActiveSummarySchema, SummaryQuerySchema } from '../schemas/active.js'
 import { errorResponses } from '../schemas/common.js'
 import type { Temperature } from '../schemas/state-document.js'
-import { countConversations, selectPage } from '../src/state/active-listing.js'
-import { readConversations, type Conversation } from '../src/state/conversation-summary.js'
+import { listActive, summarizeActive } from '../src/state/active-conversations.js'
+import type { Conversation } from '../src/state/conversation-summary.js'
 import { sendJsonText } from '../src/http/responses.js'
 
 /**
@@ -22,18 +22,6 @@ function fullPage (items: Conversation[], paging: Record<string, unknown>): stri
 const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const stallAfterMs = app.config.stallAfterSeconds * 1000
 
-  /** Every readable active conversation, and how many active contacts could not be read. */
-  async function loadConversations (): Promise<{ conversations: Conversation[], skipped: number }> {
-    const scan = await app.stateRepository.listActive()
-    const { conversations, unreadable } = readConversations(scan.states, Date.now(), stallAfterMs)
-    unreadable.push(...scan.unreadable)
-    if (unreadable.length > 0) {
-      app.metrics.unreadableStates.inc({ operation: 'list' }, unreadable.length)
-      app.log.warn({ contactIds: unreadable.slice(0, 20), count: unreadable.length }, 'Skipped unreadable states')
-    }
-    return { conversations, skipped: unreadable.length }
-  }
-
   app.get('/seller/active', {
     schema: {
       tags: ['dashboard'],
@@ -43,13 +31,17 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { view, temperature, ...selection } = request.query
-    const { conversations, skipped } = await loadConversations()
-    const { items, ...paging } = selectPage(conversations, {
+    const { items, unreadable, unindexed, ...paging } = await listActive(app.listingRepository, {
       ...selection,
       ...(temperature === undefined ? {} : { temperature: temperature.toUpperCase() as Temperature })
-    })
-    if (view === 'full') return sendJsonText(reply, fullPage(items, { ...paging, skipped_unreadable: skipped }))
-    return { conversations: items.map((item) => item.summary), ...paging, skipped_unreadable: skipped }
+    }, Date.now(), stallAfterMs)
+    if (unreadable.length > 0) {
+      app.metrics.unreadableStates.inc({ operation: 'list' }, unreadable.length)
+      request.log.warn({ contactIds: unreadable.slice(0, 20), count: unreadable.length }, 'Skipped unreadable states')
+    }
+    const answer = { ...paging, skipped_unreadable: unindexed + unreadable.length }
+    if (view === 'full') return sendJsonText(reply, fullPage(items, answer))
+    return { conversations: items.map((item) => item.summary), ...answer }
   })
 
   app.get('/seller/active/summary', {
@@ -60,10 +52,8 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ActiveSummarySchema, ...errorResponses(400, 503) }
     }
   }, async (request) => {
-    const { location_id: locationId } = request.query
-    const { conversations, skipped } = await loadConversations()
-    const counted = locationId === undefined ? conversations : conversations.filter((c) => c.summary.location_id === locationId)
-    return { ...countConversations(counted), skipped_unreadable: skipped }
+    const { unindexed, ...counts } = await summarizeActive(app.listingRepository, request.query.location_id, Date.now(), stallAfterMs)
+    return { ...counts, skipped_unreadable: unindexed }
   })
 }
 

@@ -15,6 +15,7 @@ import { idempotencyOf } from '../src/http/idempotency.js'
 import { answerRefusal, sendDocument, stateLocation } from '../src/http/responses.js'
 import { withContactId } from '../src/state/document-json.js'
 import { checkDocumentRules } from '../src/state/document-rules.js'
+import { indexEntryOf } from '../src/state/index-entry.js'
 import { isRefusal } from '../src/plugins/state-repository.js'
 
 const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -36,7 +37,7 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const preconditions = parseWritePreconditions(request.headers['if-match'], request.headers['if-none-match'])
     const idempotency = idempotencyOf(request)
 
-    const outcome = await repository.put(contactId, json, { preconditions, idempotency })
+    const outcome = await repository.put(contactId, json, indexEntryOf(request.body), { preconditions, idempotency })
     if (isRefusal(outcome)) return answerRefusal(reply, contactId, outcome, idempotency?.key)
     if (outcome.kind === 'created') reply.code(201).header('location', stateLocation(contactId))
     return sendDocument(reply, { json, ...outcome })

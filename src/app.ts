@@ -13,6 +13,7 @@ import redisPlugin from './plugins/redis.js'
 import stateRepository from './plugins/state-repository.js'
 import metrics from './plugins/metrics.js'
 import indexMaintenance from './plugins/index-maintenance.js'
+import listingRepository from './plugins/listing-repository.js'
 import healthRoutes from '../routes/health.js'
 import metricsRoutes from '../routes/metrics.js'
 import stateRoutes from '../routes/state.js'
@@ -60,6 +61,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     requirePrecondition: config.requirePrecondition
   })
+  await app.register(listingRepository, { keyPrefix: config.keyPrefix })
   await app.register(indexMaintenance, {
     keyPrefix: config.keyPrefix,
     sweepIntervalSeconds: config.sweepIntervalSeconds,

@@ -1,8 +1,9 @@
 /**
- * Keeps the active index true without anybody asking:
+ * Keeps the indexes true without anybody asking:
  * - migrates the Python prototype's plain SET at start-up and whenever the connection comes
  *   back (a prototype still running may recreate it); atomic, so replicas may race;
- * - sweeps the index every SWEEP_INTERVAL_SECONDS, one replica at a time, and reports drift.
+ * - sweeps the indexes at start-up and every SWEEP_INTERVAL_SECONDS (0: at start-up only), one
+ *   replica at a time, and reports drift.
  */
 import { once } from 'node:events'
 import { randomUUID } from 'node:crypto'
@@ -10,7 +11,18 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import { createKeySpace } from '../redis/keys.js'
 import { migrateLegacyIndex } from '../redis/legacy-index.js'
-import { sweepIndex, sweepIndexIfLeader, type SweepReport } from '../redis/index-sweep.js'
+import { sweepIndex, sweepIndexIfLeader, type EntryOf, type SweepReport } from '../redis/index-sweep.js'
+import { parseDocument, UnreadableDocumentError } from '../state/conversation-summary.js'
+import { indexEntryOf } from '../state/index-entry.js'
+
+const entryOf: EntryOf = (json) => {
+  try {
+    return indexEntryOf(parseDocument(json))
+  } catch (err) {
+    if (err instanceof UnreadableDocumentError) return null
+    throw err
+  }
+}
 
 export interface IndexMaintenanceOptions {
   keyPrefix: string
@@ -48,9 +60,9 @@ export default fp<IndexMaintenanceOptions>(async function indexMaintenance (app,
   }
 
   app.decorate('indexMaintenance', {
-    sweep: async () => reportSweep(await sweepIndex(app.redis, keys)),
+    sweep: async () => reportSweep(await sweepIndex(app.redis, keys, entryOf)),
     sweepIfLeader: async () => {
-      const report = await sweepIndexIfLeader(app.redis, keys, lockTtlMs, holder)
+      const report = await sweepIndexIfLeader(app.redis, keys, entryOf, lockTtlMs, holder)
       return report === null ? null : reportSweep(report)
     }
   })
@@ -74,7 +86,12 @@ export default fp<IndexMaintenanceOptions>(async function indexMaintenance (app,
       ]).catch(() => {})
       abort.abort()
     }
-    if (app.redis.status === 'ready') await migrate()
+    if (app.redis.status === 'ready') {
+      await migrate()
+      // States written before the listing indexes existed (or restored from elsewhere) are
+      // indexed before the first listing.
+      await app.indexMaintenance.sweepIfLeader().catch((err: unknown) => log.warn({ err }, 'Start-up index sweep failed'))
+    }
     app.redis.on('ready', migrate)
 
     if (opts.sweepIntervalSeconds > 0) {

@@ -14,23 +14,14 @@ import type { Redis } from 'ioredis'
 import { ReplyError } from 'ioredis'
 import { createKeySpace, type KeySpace } from '../redis/keys.js'
 import { defineScripts } from '../redis/scripts.js'
-import { isOutage, whileAvailable } from '../redis/availability.js'
+import { whileAvailable } from '../redis/availability.js'
 import { migrateLegacyIndex } from '../redis/legacy-index.js'
 import { decodeEnvelope, ENVELOPE_FIELDS, ENVELOPE_VERSION, UNREADABLE, type StoredState } from '../redis/state-envelope.js'
+import { metaValue, type IndexEntry } from '../state/index-entry.js'
 import type { WriteDeadline } from '../redis/write-deadline.js'
 import { RedisUnavailableError, StateUnreadableError } from '../errors.js'
 
 export type { StoredState } from '../redis/state-envelope.js'
-
-export interface ActiveState extends StoredState {
-  contactId: string
-}
-
-export interface ActiveScan {
-  states: ActiveState[]
-  /** Contacts in the index whose stored value is not a state of ours. */
-  unreadable: string[]
-}
 
 export interface Preconditions {
   /** If-Match: null when absent, '*' or the entity tags any of which must be current. */
@@ -78,11 +69,11 @@ export type DeleteOutcome = { kind: 'deleted' | 'absent' } | RefusedWrite
 
 export interface StateRepository {
   get: (contactId: string) => Promise<StoredState | null>
-  put: (contactId: string, json: string, options: WriteOptions) => Promise<WriteOutcome>
+  /** Writes the document and puts it where `entry` says in the listing indexes, in one step. */
+  put: (contactId: string, json: string, entry: IndexEntry, options: WriteOptions) => Promise<WriteOutcome>
   delete: (contactId: string, options: WriteOptions) => Promise<DeleteOutcome>
   /** The response remembered for an Idempotency-Key, with the fingerprint of its request. */
   remembered: (contactId: string, key: string) => Promise<{ fingerprint: string, response: RememberedResponse } | null>
-  listActive: () => Promise<ActiveScan>
 }
 
 export interface StateRepositoryOptions {
@@ -97,7 +88,7 @@ function entityTag (json: string): string {
   return createHash('sha1').update(json).digest('base64url')
 }
 
-function isWrongType (err: unknown): boolean {
+export function isWrongType (err: unknown): boolean {
   return err instanceof ReplyError && (err as Error).message.startsWith('WRONGTYPE')
 }
 
@@ -159,19 +150,21 @@ export function createStateRepository (redis: Redis, keys: KeySpace, deadline: W
       return stored
     },
 
-    async put (contactId, json, options) {
+    async put (contactId, json, entry, options) {
       const etag = entityTag(json)
       const reply = await runWrite(() => redis.writeState(
-        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options),
-        String(deadline.next()), contactId, json, etag, ttlMs, ENVELOPE_VERSION, ...writeArgs(options)
+        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options), keys.indexMeta, keys.startedIndex,
+        String(deadline.next()), contactId, json, etag, ttlMs, ENVELOPE_VERSION,
+        keys.activityPrefix, keys.locationPrefix, metaValue(entry), String(entry.lastInteractionMs ?? ''), String(entry.conversationStartedMs),
+        ...writeArgs(options)
       ))
       return refusal(reply) ?? { kind: reply[0] as 'created' | 'replaced', etag, writtenAtMs: Number(reply[1]), expiresAtMs: Number(reply[2]) }
     },
 
     async delete (contactId, options) {
       const reply = await runWrite(() => redis.deleteState(
-        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options),
-        String(deadline.next()), contactId, ...writeArgs(options)
+        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options), keys.indexMeta, keys.startedIndex,
+        String(deadline.next()), contactId, keys.activityPrefix, keys.locationPrefix, ...writeArgs(options)
       ))
       return refusal(reply) ?? { kind: reply[0] as 'deleted' | 'absent' }
     },
@@ -181,38 +174,6 @@ export function createStateRepository (redis: Redis, keys: KeySpace, deadline: W
         redis.hmget(keys.idempotency(contactId, key), 'fp', 'status', 'etag', 'body'))
       if (fingerprint == null) return null
       return { fingerprint, response: { status: Number(status), etag: etag ?? '', body: body ?? '' } }
-    },
-
-    async listActive () {
-      const now = Date.now()
-      const trimExpired = async () => await whileAvailable(redis.zremrangebyscore(keys.activeIndex, '-inf', now))
-      await trimExpired().catch(async (err: unknown) => {
-        if (!isWrongType(err)) throw err
-        await migrateLegacyIndex(redis, keys)
-        await trimExpired()
-      })
-      const flat = await whileAvailable(redis.zrange(keys.activeIndex, `(${now}`, '+inf', 'BYSCORE', 'WITHSCORES'))
-      const ids: string[] = []
-      const expiries: Array<number | null> = []
-      for (let i = 0; i < flat.length; i += 2) {
-        ids.push(flat[i] as string)
-        expiries.push(flat[i + 1] === 'inf' ? null : Number(flat[i + 1]))
-      }
-
-      const pipeline = redis.pipeline()
-      for (const id of ids) pipeline.hmget(keys.state(id), ...ENVELOPE_FIELDS)
-      const replies = (await whileAvailable(pipeline.exec())) ?? []
-
-      const scan: ActiveScan = { states: [], unreadable: [] }
-      replies.forEach(([err, fields], i) => {
-        const contactId = ids[i] as string
-        if (err && !isWrongType(err)) throw isOutage(err) ? new RedisUnavailableError({ cause: err }) : err
-        const stored = err ? UNREADABLE : decodeEnvelope(fields as Array<string | null>)
-        if (stored === UNREADABLE) scan.unreadable.push(contactId)
-        // null: expired between the two reads, so no longer active.
-        else if (stored !== null) scan.states.push({ ...stored, contactId, expiresAtMs: expiries[i] ?? null })
-      })
-      return scan
     }
   }
 }

@@ -1,24 +1,33 @@
 /**
- * The index sweep: brings the active index back in line with the states that exist, in case
- * something other than this service deleted or wrote state keys (a hand edit, an eviction
- * policy, a restore). In normal operation it finds nothing: the write scripts keep them in step.
+ * The index sweep: brings the indexes back in line with the states that exist, in case something
+ * other than this service deleted or wrote state keys (a hand edit, an eviction policy, a
+ * restore, a state written by a version that kept no listing indexes). In normal operation it
+ * finds nothing: the write scripts keep them in step.
  */
 import type { Redis } from 'ioredis'
 import type { KeySpace } from './keys.js'
 import { whileAvailable } from './availability.js'
+import { decodeEnvelope, ENVELOPE_FIELDS, UNREADABLE } from './state-envelope.js'
+import { metaValue, type IndexEntry } from '../state/index-entry.js'
+import { ID_PATTERN } from '../../schemas/common.js'
 
 export interface SweepReport {
   /** Entries past their expiry time (a normal sight: states expire). */
   expired: number
   /** Entries whose state no longer exists although its expiry lies ahead: drift. */
   ghosts: number
-  /** States of ours that had no index entry: drift. */
+  /** States of ours that the listing indexes did not hold: drift. */
   orphans: number
 }
 
-const BATCH = 500
+/** Where a stored document goes in the indexes; null for a text that is not a state document. */
+export type EntryOf = (json: string) => IndexEntry | null
 
-async function inBatches (redis: Redis, scan: (cursor: string) => Promise<[string, string[]]>, each: (batch: string[]) => Promise<void>): Promise<void> {
+const BATCH = 500
+// Keys under the state prefix that no contact id could produce are not ours to index.
+const CONTACT_ID = new RegExp(ID_PATTERN)
+
+async function inBatches (scan: (cursor: string) => Promise<[string, string[]]>, each: (batch: string[]) => Promise<void>): Promise<void> {
   let cursor = '0'
   do {
     const [next, batch] = await whileAvailable(scan(cursor))
@@ -27,19 +36,37 @@ async function inBatches (redis: Redis, scan: (cursor: string) => Promise<[strin
   } while (cursor !== '0')
 }
 
-export async function sweepIndex (redis: Redis, keys: KeySpace): Promise<SweepReport> {
+export async function sweepIndex (redis: Redis, keys: KeySpace, entryOf: EntryOf): Promise<SweepReport> {
   const report: SweepReport = { expired: 0, ghosts: 0, orphans: 0 }
-  report.expired = await whileAvailable(redis.zremrangebyscore(keys.activeIndex, '-inf', Date.now()))
+  const indexKeys = [keys.activeIndex, keys.indexMeta, keys.startedIndex]
+  const prefixes = [keys.activityPrefix, keys.locationPrefix]
 
-  await inBatches(redis, (cursor) => redis.zscan(keys.activeIndex, cursor, 'COUNT', BATCH), async (flat) => {
+  // Expired entries first, so that what is left and has no state is drift.
+  const expired = await whileAvailable(redis.zrange(keys.activeIndex, '-inf', `(${Date.now()}`, 'BYSCORE'))
+  if (expired.length > 0) {
+    report.expired = await whileAvailable(redis.removeGhosts(3 + expired.length, ...indexKeys, ...expired.map(keys.state), ...prefixes, ...expired))
+  }
+  await inBatches((cursor) => redis.zscan(keys.activeIndex, cursor, 'COUNT', BATCH), async (flat) => {
     const ids = flat.filter((_, i) => i % 2 === 0)
-    report.ghosts += await whileAvailable(redis.removeGhosts(ids.length + 1, keys.activeIndex, ...ids.map(keys.state), ...ids))
+    report.ghosts += await whileAvailable(redis.removeGhosts(3 + ids.length, ...indexKeys, ...ids.map(keys.state), ...prefixes, ...ids))
   })
 
   const pattern = `${keys.statePrefix.replace(/[*?[\]\\]/g, '\\$&')}*`
-  await inBatches(redis, (cursor) => redis.scan(cursor, 'MATCH', pattern, 'COUNT', BATCH), async (stateKeys) => {
-    const ids = stateKeys.map((key) => key.slice(keys.statePrefix.length))
-    report.orphans += await whileAvailable(redis.indexOrphans(ids.length + 1, keys.activeIndex, ...stateKeys, ...ids))
+  await inBatches((cursor) => redis.scan(cursor, 'MATCH', pattern, 'COUNT', BATCH), async (stateKeys) => {
+    const ids = stateKeys.map((key) => key.slice(keys.statePrefix.length)).filter((id) => CONTACT_ID.test(id))
+    if (ids.length === 0) return
+    const meta = await whileAvailable(redis.hmget(keys.indexMeta, ...ids))
+    const expiries = await whileAvailable(redis.zmscore(keys.activeIndex, ...ids))
+    for (const [i, id] of ids.entries()) {
+      if (meta[i] !== null && expiries[i] !== null) continue
+      const fields = await whileAvailable(redis.hmget(keys.state(id), ...ENVELOPE_FIELDS)).catch(() => null)
+      const stored = fields === null ? null : decodeEnvelope(fields)
+      if (stored === null || stored === UNREADABLE) continue
+      const entry = entryOf(stored.json)
+      if (entry === null) continue
+      report.orphans += await whileAvailable(redis.reindexState(keys.state(id), keys.activeIndex, keys.indexMeta, keys.startedIndex,
+        id, stored.etag, ...prefixes, metaValue(entry), String(entry.lastInteractionMs ?? ''), String(entry.conversationStartedMs)))
+    }
   })
   return report
 }
@@ -49,8 +76,8 @@ export async function sweepIndex (redis: Redis, keys: KeySpace): Promise<SweepRe
  * The lock is never released, only left to expire: so the replicas share one sweep per period,
  * and one that dies while sweeping holds the others back for one period at most.
  */
-export async function sweepIndexIfLeader (redis: Redis, keys: KeySpace, lockTtlMs: number, holder: string): Promise<SweepReport | null> {
+export async function sweepIndexIfLeader (redis: Redis, keys: KeySpace, entryOf: EntryOf, lockTtlMs: number, holder: string): Promise<SweepReport | null> {
   const acquired = await whileAvailable(redis.set(keys.sweepLock, holder, 'PX', lockTtlMs, 'NX'))
   if (acquired === null) return null
-  return await sweepIndex(redis, keys)
+  return await sweepIndex(redis, keys, entryOf)
 }

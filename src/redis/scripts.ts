@@ -13,7 +13,58 @@ local function now_ms ()
 end
 `
 
-// Shared by the writes. KEYS: state, index, idempotency record. ARGV[1] is the write deadline
+// Functions on the listing indexes (see keys.ts): a contact sits in the sorted set of its slot
+// and in that of its slot at its location, both scored by last activity, in the started index
+// and in the active index (scored by expiry); META remembers its slot and location so it can be
+// taken out again. A script using them first defines EXPIRY, META and STARTED (key names) and
+// ACTIVITY and LOCATION (the prefixes the slot keys are built from).
+const INDEX_LIB = `
+local function slot_keys (meta)
+  local slot, location = string.match(meta, '^([^|]*)|(.*)$')
+  return ACTIVITY .. slot, LOCATION .. location .. ':' .. slot
+end
+
+local function unindex (id)
+  local meta = redis.call('HGET', META, id)
+  if meta then
+    local activity, location = slot_keys(meta)
+    redis.call('ZREM', activity, id)
+    redis.call('ZREM', location, id)
+    redis.call('HDEL', META, id)
+  end
+  redis.call('ZREM', STARTED, id)
+  redis.call('ZREM', EXPIRY, id)
+end
+
+local function index (id, meta, last_activity, started, expires)
+  local old = redis.call('HGET', META, id)
+  if old and old ~= meta then
+    local activity, location = slot_keys(old)
+    redis.call('ZREM', activity, id)
+    redis.call('ZREM', location, id)
+  end
+  local activity, location = slot_keys(meta)
+  redis.call('ZADD', activity, last_activity, id)
+  redis.call('ZADD', location, last_activity, id)
+  redis.call('ZADD', STARTED, started, id)
+  redis.call('ZADD', EXPIRY, expires, id)
+  redis.call('HSET', META, id, meta)
+end
+
+-- Unindexes up to limit contacts whose state has expired (Redis expires a key once its time
+-- has passed, hence the exclusive bound); returns how many.
+local function reap (now, limit)
+  local expired = redis.call('ZRANGE', EXPIRY, '-inf', '(' .. now, 'BYSCORE', 'LIMIT', 0, limit)
+  for _, id in ipairs(expired) do unindex(id) end
+  return #expired
+end
+`
+
+// Expired contacts each write takes out of the indexes on its way, so they never pile up.
+const REAP_PER_WRITE = 20
+
+// Shared by the writes. KEYS: state, active index, idempotency record, index meta, started
+// index. ARGV[1] is the write deadline
 // (ms on Redis's clock, see write-deadline.ts). The ARGVs from `first` on are:
 // the require-precondition flag ('1'/'0'), the idempotency fingerprint ('' for none), the
 // idempotency TTL in ms, '*' for If-None-Match: * (else ''), then If-Match: '' for none, '*',
@@ -67,35 +118,43 @@ local function remember (first, status, etag, body)
 end
 `
 
-// ARGV: deadline, contact id, document, etag, ttl ms, envelope version, then the prelude's from 7.
-const WRITE_STATE = WRITE_PRELUDE + `
-local replayed = replay(7)
+// ARGV: deadline, contact id, document, etag, ttl ms, envelope version, activity prefix,
+// location prefix, index meta, last activity ms ('' for the time of the write), started ms,
+// then the prelude's from 12.
+const WRITE_STATE = `
+local EXPIRY, META, STARTED = KEYS[2], KEYS[4], KEYS[5]
+local ACTIVITY, LOCATION = ARGV[7], ARGV[8]
+` + INDEX_LIB + WRITE_PRELUDE + `
+local replayed = replay(12)
 if replayed then return replayed end
-local failure = precondition_failure(7)
+local failure = precondition_failure(12)
 if failure then return {'precondition_failed', failure} end
 
 -- A value that is not our hash (a prototype pickle, a hand edit) is replaced whole.
 if exists and kind ~= 'hash' then redis.call('DEL', KEYS[1]) end
-local now = now_ms()
+local now = string.format('%d', now_ms())
+reap(now, ${REAP_PER_WRITE})
 local ttl = tonumber(ARGV[5])
-local expires = string.format('%d', now + ttl)
-redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'etag', ARGV[4], 'at', string.format('%d', now), 'exp', expires, 'v', ARGV[6])
+local expires = string.format('%d', tonumber(now) + ttl)
+redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'etag', ARGV[4], 'at', now, 'exp', expires, 'v', ARGV[6])
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('ZADD', KEYS[2], expires, ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', now))
-remember(7, exists and '200' or '201', ARGV[4], ARGV[3])
-return {exists and 'replaced' or 'created', string.format('%d', now), expires}
+index(ARGV[2], ARGV[9], ARGV[10] ~= '' and ARGV[10] or now, ARGV[11], expires)
+remember(12, exists and '200' or '201', ARGV[4], ARGV[3])
+return {exists and 'replaced' or 'created', now, expires}
 `
 
-// ARGV: deadline, contact id, then the prelude's from 3.
-const DELETE_STATE = WRITE_PRELUDE + `
-local replayed = replay(3)
+// ARGV: deadline, contact id, activity prefix, location prefix, then the prelude's from 5.
+const DELETE_STATE = `
+local EXPIRY, META, STARTED = KEYS[2], KEYS[4], KEYS[5]
+local ACTIVITY, LOCATION = ARGV[3], ARGV[4]
+` + INDEX_LIB + WRITE_PRELUDE + `
+local replayed = replay(5)
 if replayed then return replayed end
-local failure = precondition_failure(3)
+local failure = precondition_failure(5)
 if failure then return {'precondition_failed', failure} end
-redis.call('ZREM', KEYS[2], ARGV[2])
+unindex(ARGV[2])
 if exists then redis.call('DEL', KEYS[1]) end
-remember(3, '204', '', '')
+remember(5, '204', '', '')
 if exists then return {'deleted'} end
 return {'absent'}
 `
@@ -128,51 +187,163 @@ end
 return {#ARGV, moved}
 `
 
-// KEYS: index, then one state key per ARGV contact id. Removes the index entries whose state
-// is gone; checked here, atomically, so a state written meanwhile keeps its entry.
+// KEYS: active index, index meta, started index, then the state key of each contact id.
+// ARGV: activity prefix, location prefix, then the contact ids. Unindexes those whose state is
+// gone (expired or deleted behind the service's back); checked here, atomically, so a state
+// written meanwhile keeps its entries.
 const REMOVE_GHOSTS = `
+local EXPIRY, META, STARTED = KEYS[1], KEYS[2], KEYS[3]
+local ACTIVITY, LOCATION = ARGV[1], ARGV[2]
+` + INDEX_LIB + `
 local removed = 0
-for i = 1, #ARGV do
+for i = 3, #ARGV do
   if redis.call('EXISTS', KEYS[i + 1]) == 0 then
-    redis.call('ZREM', KEYS[1], ARGV[i])
+    unindex(ARGV[i])
     removed = removed + 1
   end
 end
 return removed
 `
 
-// KEYS: index, then one state key per ARGV contact id. Indexes the states of ours that have no
-// entry, scored by their remaining TTL.
-const INDEX_ORPHANS = NOW_MS + `
-local now = now_ms()
-local indexed = 0
-for i = 1, #ARGV do
-  if redis.call('ZSCORE', KEYS[1], ARGV[i]) == false and redis.call('TYPE', KEYS[i + 1])['ok'] == 'hash' then
-    local pttl = redis.call('PTTL', KEYS[i + 1])
-    if pttl > 0 then
-      redis.call('ZADD', KEYS[1], string.format('%d', now + pttl), ARGV[i])
-      indexed = indexed + 1
+// KEYS: state, active index, index meta, started index. ARGV: contact id, etag, activity prefix,
+// location prefix, index meta, last activity ms ('' for the time of the write), started ms.
+// Indexes a state that its writer did not (written by an older version, restored, hand-made),
+// unless it changed since it was read. Returns 1 when it indexed it.
+const REINDEX_STATE = NOW_MS + `
+local EXPIRY, META, STARTED = KEYS[2], KEYS[3], KEYS[4]
+local ACTIVITY, LOCATION = ARGV[3], ARGV[4]
+` + INDEX_LIB + `
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' or redis.call('HGET', KEYS[1], 'etag') ~= ARGV[2] then return 0 end
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl == -2 then return 0 end
+local expires = pttl == -1 and '+inf' or string.format('%d', now_ms() + pttl)
+local last_activity = ARGV[6] ~= '' and ARGV[6] or redis.call('HGET', KEYS[1], 'at')
+index(ARGV[1], ARGV[5], last_activity, ARGV[7], expires)
+return 1
+`
+
+// KEYS: active index, index meta, started index. ARGV: activity prefix, location prefix, offset,
+// limit, order within a group ('desc' or 'asc'), the number of groups, then per group the
+// number of its sorted sets followed by key, min and max of each. The page is the groups one
+// after the other, each a merge of its sets by score then contact id, from offset on.
+// Returns {total, unindexed, id, score, id, score, ...}; unindexed counts the active contacts
+// the listing indexes do not hold (values that are not ours).
+const LIST_PAGE = NOW_MS + `
+local EXPIRY, META, STARTED = KEYS[1], KEYS[2], KEYS[3]
+local ACTIVITY, LOCATION = ARGV[1], ARGV[2]
+` + INDEX_LIB + `
+local now = string.format('%d', now_ms())
+while reap(now, 1000) == 1000 do end
+
+local skip, need, desc = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == 'desc'
+local groups, i = {}, 7
+for g = 1, tonumber(ARGV[6]) do
+  local sets = {}
+  for s = 1, tonumber(ARGV[i]) do
+    sets[s] = { ARGV[i + 1], ARGV[i + 2], ARGV[i + 3] }
+    i = i + 3
+  end
+  i = i + 1
+  groups[g] = sets
+end
+
+local total, counts = 0, {}
+for g, sets in ipairs(groups) do
+  counts[g] = 0
+  for _, set in ipairs(sets) do counts[g] = counts[g] + redis.call('ZCOUNT', set[1], set[2], set[3]) end
+  total = total + counts[g]
+end
+
+-- Contact ids compare byte by byte: Lua's own < follows the server's locale.
+local function id_before (a, b)
+  for k = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, k), string.byte(b, k)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+local function before (a, b)
+  if a[2] ~= b[2] then
+    if desc then return a[2] > b[2] end
+    return a[2] < b[2]
+  end
+  if desc then return id_before(b[1], a[1]) end
+  return id_before(a[1], b[1])
+end
+
+local page = { total, redis.call('ZCARD', EXPIRY) - redis.call('HLEN', META) }
+for g, sets in ipairs(groups) do
+  if need == 0 then break end
+  if skip >= counts[g] then
+    skip = skip - counts[g]
+  else
+    local entries = {}
+    for _, set in ipairs(sets) do
+      local rows
+      if desc then
+        rows = redis.call('ZRANGE', set[1], set[3], set[2], 'BYSCORE', 'REV', 'LIMIT', 0, skip + need, 'WITHSCORES')
+      else
+        rows = redis.call('ZRANGE', set[1], set[2], set[3], 'BYSCORE', 'LIMIT', 0, skip + need, 'WITHSCORES')
+      end
+      for r = 1, #rows, 2 do entries[#entries + 1] = { rows[r], tonumber(rows[r + 1]), rows[r + 1] } end
     end
+    table.sort(entries, before)
+    local last = math.min(#entries, skip + need)
+    for e = skip + 1, last do
+      page[#page + 1] = entries[e][1]
+      page[#page + 1] = entries[e][3]
+    end
+    need = need - math.max(0, last - skip)
+    skip = 0
   end
 end
-return indexed
+return page
+`
+
+// KEYS: active index, index meta, started index. ARGV: activity prefix, location prefix, the
+// prefix of the slots to count (all, or one location's), the stalled bound (max score of a
+// stalled last activity), then slot names. Returns per slot its size and, for unqualified
+// slots, how many are stalled; then the unindexed count as in LIST_PAGE.
+const COUNT_SLOTS = NOW_MS + `
+local EXPIRY, META, STARTED = KEYS[1], KEYS[2], KEYS[3]
+local ACTIVITY, LOCATION = ARGV[1], ARGV[2]
+` + INDEX_LIB + `
+local now = string.format('%d', now_ms())
+while reap(now, 1000) == 1000 do end
+local counts = {}
+for i = 5, #ARGV do
+  local key = ARGV[3] .. ARGV[i]
+  counts[#counts + 1] = redis.call('ZCARD', key)
+  if string.sub(ARGV[i], -1) == 'u' then
+    counts[#counts + 1] = redis.call('ZCOUNT', key, '-inf', ARGV[4])
+  else
+    counts[#counts + 1] = 0
+  end
+end
+counts[#counts + 1] = redis.call('ZCARD', EXPIRY) - redis.call('HLEN', META)
+return counts
 `
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    writeState(stateKey: string, indexKey: string, idempotencyKey: string, ...args: string[]): Result<string[], Context>
-    deleteState(stateKey: string, indexKey: string, idempotencyKey: string, ...args: string[]): Result<string[], Context>
+    writeState(stateKey: string, indexKey: string, idempotencyKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<string[], Context>
+    deleteState(stateKey: string, indexKey: string, idempotencyKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<string[], Context>
     migrateLegacyIndex(numberOfKeys: number, ...keysThenIds: string[]): Result<[number, number], Context>
-    removeGhosts(numberOfKeys: number, ...keysThenIds: string[]): Result<number, Context>
-    indexOrphans(numberOfKeys: number, ...keysThenIds: string[]): Result<number, Context>
+    removeGhosts(numberOfKeys: number, ...keysThenArgs: string[]): Result<number, Context>
+    reindexState(stateKey: string, indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<number, Context>
+    listPage(indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<string[], Context>
+    countSlots(indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<number[], Context>
   }
 }
 
 export function defineScripts (redis: Redis): void {
-  redis.defineCommand('writeState', { numberOfKeys: 3, lua: WRITE_STATE })
-  redis.defineCommand('deleteState', { numberOfKeys: 3, lua: DELETE_STATE })
+  redis.defineCommand('writeState', { numberOfKeys: 5, lua: WRITE_STATE })
+  redis.defineCommand('deleteState', { numberOfKeys: 5, lua: DELETE_STATE })
+  redis.defineCommand('reindexState', { numberOfKeys: 4, lua: REINDEX_STATE })
+  redis.defineCommand('listPage', { numberOfKeys: 3, lua: LIST_PAGE })
+  redis.defineCommand('countSlots', { numberOfKeys: 3, lua: COUNT_SLOTS })
   // Variable key counts: the caller passes the number of keys first.
   redis.defineCommand('migrateLegacyIndex', { lua: MIGRATE_LEGACY_INDEX })
   redis.defineCommand('removeGhosts', { lua: REMOVE_GHOSTS })
-  redis.defineCommand('indexOrphans', { lua: INDEX_ORPHANS })
 }

@@ -3,6 +3,7 @@
  * sort orders and pages of GET /seller/active, and the counts of GET /seller/active/summary.
  */
 import { STAGES, TEMPERATURES, type Stage, type Temperature } from '../../schemas/state-document.js'
+import type { IndexSlot } from '../redis/keys.js'
 import type { Conversation } from './conversation-summary.js'
 
 export type SortKey = 'last_activity' | 'conversation_started' | 'stage' | 'temperature'
@@ -40,11 +41,40 @@ export interface ActiveCounts {
   stalled: number
 }
 
-const SORT_VALUE: Record<SortKey, (conversation: Conversation) => number> = {
-  last_activity: (c) => c.lastActivityMs,
-  conversation_started: (c) => c.conversationStartedMs,
-  stage: (c) => STAGES.indexOf(c.summary.stage),
-  temperature: (c) => TEMPERATURES.indexOf(c.summary.temperature)
+const RANK = {
+  stage: (c: Conversation) => STAGES.indexOf(c.summary.stage),
+  temperature: (c: Conversation) => TEMPERATURES.indexOf(c.summary.temperature)
+}
+
+const compareIds = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
+
+/**
+ * The order of a listing, the same as the indexes give: by the sort key in the chosen direction,
+ * ties by contact id in that direction; sorted by stage or temperature, each group by the most
+ * recent activity first (ties: contact id, descending).
+ */
+function comparator (selection: ActiveSelection): (a: Conversation, b: Conversation) => number {
+  const direction = selection.order === 'asc' ? 1 : -1
+  if (selection.sort === 'stage' || selection.sort === 'temperature') {
+    const rank = RANK[selection.sort]
+    return (a, b) => direction * (rank(a) - rank(b)) || b.lastActivityMs - a.lastActivityMs ||
+      compareIds(b.summary.contact_id, a.summary.contact_id)
+  }
+  const value = selection.sort === 'last_activity' ? (c: Conversation) => c.lastActivityMs : (c: Conversation) => c.conversationStartedMs
+  return (a, b) => direction * (value(a) - value(b)) || direction * compareIds(a.summary.contact_id, b.summary.contact_id)
+}
+
+/** The paging fields of an answer. */
+export function pageInfo (total: number, selection: Pick<ActiveSelection, 'page' | 'page_size'>): Omit<ActivePage, 'items'> {
+  const totalPages = Math.ceil(total / selection.page_size)
+  return {
+    total_count: total,
+    page: selection.page,
+    page_size: selection.page_size,
+    total_pages: totalPages,
+    has_next: selection.page < totalPages,
+    has_prev: selection.page > 1
+  }
 }
 
 function matches (conversation: Conversation, filters: ActiveFilters): boolean {
@@ -61,43 +91,36 @@ function matches (conversation: Conversation, filters: ActiveFilters): boolean {
   return true
 }
 
-/** Filters, sorts (ties: most recent activity, then contact id) and cuts one page. */
+/** Filters, sorts and cuts one page, in memory: for the queries no index serves. */
 export function selectPage (conversations: Conversation[], selection: ActiveSelection): ActivePage {
-  const value = SORT_VALUE[selection.sort]
-  const direction = selection.order === 'asc' ? 1 : -1
-  const selected = conversations
-    .filter((conversation) => matches(conversation, selection))
-    .sort((a, b) =>
-      direction * (value(a) - value(b)) ||
-      b.lastActivityMs - a.lastActivityMs ||
-      (a.summary.contact_id < b.summary.contact_id ? -1 : 1))
-
-  const totalPages = Math.ceil(selected.length / selection.page_size)
+  const selected = conversations.filter((conversation) => matches(conversation, selection)).sort(comparator(selection))
   const start = (selection.page - 1) * selection.page_size
-  return {
-    items: selected.slice(start, start + selection.page_size),
-    total_count: selected.length,
-    page: selection.page,
-    page_size: selection.page_size,
-    total_pages: totalPages,
-    has_next: selection.page < totalPages,
-    has_prev: selection.page > 1
-  }
+  return { items: selected.slice(start, start + selection.page_size), ...pageInfo(selected.length, selection) }
 }
 
-export function countConversations (conversations: Conversation[]): ActiveCounts {
+/** One slot of the listing indexes and what it holds. */
+export interface SlotCount {
+  slot: IndexSlot
+  size: number
+  /** Unqualified contacts of the slot with no activity since the stalled cutoff. */
+  stalled: number
+}
+
+/** The summary's counts from the sizes of the slots. */
+export function summarizeSlots (slots: SlotCount[]): ActiveCounts {
   const counts: ActiveCounts = {
-    total: conversations.length,
+    total: 0,
     by_stage: Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>,
     by_temperature: Object.fromEntries(TEMPERATURES.map((temperature) => [temperature, 0])) as Record<Temperature, number>,
     qualified: 0,
     stalled: 0
   }
-  for (const { summary } of conversations) {
-    counts.by_stage[summary.stage] += 1
-    counts.by_temperature[summary.temperature] += 1
-    if (summary.is_qualified) counts.qualified += 1
-    if (summary.is_stalled) counts.stalled += 1
+  for (const { slot, size, stalled } of slots) {
+    counts.total += size
+    counts.by_stage[slot.stage] += size
+    counts.by_temperature[slot.temperature] += size
+    if (slot.qualified) counts.qualified += size
+    counts.stalled += stalled
   }
   return counts
 }

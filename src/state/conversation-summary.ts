@@ -4,7 +4,7 @@
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { StateDocumentSchema, type Stage, type StateDocument, type Temperature } from '../../schemas/state-document.js'
-import type { ActiveState } from '../plugins/state-repository.js'
+import type { ActiveState } from '../plugins/listing-repository.js'
 import { formatEpochMs, toEpochMs, withOffset } from './python-datetime.js'
 
 export interface ConversationSummary {
@@ -50,7 +50,8 @@ export class UnreadableDocumentError extends Error {
   override name = 'UnreadableDocumentError'
 }
 
-function parseDocument (json: string): StateDocument {
+/** A stored text as a state document; throws UnreadableDocumentError when it is not one. */
+export function parseDocument (json: string): StateDocument {
   let doc: unknown
   try {
     doc = JSON.parse(json)

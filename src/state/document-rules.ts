@@ -38,11 +38,12 @@ export function checkDocumentRules (doc: StateDocument, json: string, contactId:
 }
 
 /** Checks a document built by the service (a merged patch) from its text: schema, then rules. */
-export function checkStateDocument (json: string, contactId: string): void {
+export function checkStateDocument (json: string, contactId: string): StateDocument {
   const value: unknown = JSON.parse(json)
   if (!stateDocument.Check(value)) {
     const details = fieldErrors(stateDocument, value).map(({ instancePath, message }) => `document${instancePath} ${message}`)
     throw new InvalidDocumentError(`The patched document would be invalid: ${details.join(', ')}`)
   }
   checkDocumentRules(value, json, contactId, 'document')
+  return value
 }

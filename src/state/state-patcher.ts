@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parse, stringify } from 'lossless-json'
 import { InvalidJsonError, StateUnreadableError } from '../errors.js'
 import { checkStateDocument } from './document-rules.js'
+import { indexEntryOf } from './index-entry.js'
 import { applyMergePatch } from './merge-patch.js'
 import { isRefusal, type IdempotencyRequest, type Preconditions, type RefusedWrite, type StateRepository } from '../plugins/state-repository.js'
 
@@ -84,8 +85,8 @@ async function applyPatch (repository: StateRepository, request: PatchRequest): 
     if (clientTags !== null && !clientTags.includes(stored.etag)) return { kind: 'precondition_failed', failure: 'stale' }
 
     const json = mergedText(stored.json, patch, contactId)
-    checkStateDocument(json, contactId)
-    const outcome = await repository.put(contactId, json, {
+    const doc = checkStateDocument(json, contactId)
+    const outcome = await repository.put(contactId, json, indexEntryOf(doc), {
       preconditions: { ifMatch: [stored.etag], ifNoneMatchAny: false },
       idempotency
     })

@@ -46,10 +46,12 @@ t.test('a sweep counts the entries of states that expired', async (t) => {
 })
 
 t.test('one replica sweeps per period: the others find the lock taken', async (t) => {
-  const { app, config } = await build(t, { SWEEP_INTERVAL_SECONDS: '60' })
+  const { app, config, redis } = await build(t, { SWEEP_INTERVAL_SECONDS: '60' })
   const other = await buildApp(config)
   t.teardown(() => other.close())
   await other.ready()
+  t.equal(await app.indexMaintenance.sweepIfLeader(), null, 'the start-up sweep of the first replica holds the lock')
+  await redis.del(`${config.keyPrefix}lock:index_sweep`) // as when the period is over
   t.same(await app.indexMaintenance.sweepIfLeader(), { expired: 0, ghosts: 0, orphans: 0 })
   t.equal(await other.indexMaintenance.sweepIfLeader(), null, 'the other replica skips')
   t.equal(await app.indexMaintenance.sweepIfLeader(), null, 'and so does the same one until the period is over')

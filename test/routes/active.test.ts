@@ -562,9 +562,10 @@ t.test('a stored document that is no longer JSON is skipped and reported', async
   const page = await listing(t, app)
   t.strictSame(page.conversations.map((item) => item.contact_id), ['good'])
   t.equal(page.skipped_unreadable, 1)
+  // The summary counts the indexes and reads no document: the contact is still active there.
   const counts = await summary(t, app)
-  t.equal(counts.total, 1)
-  t.equal(counts.skipped_unreadable, 1)
+  t.equal(counts.total, 2)
+  t.equal(counts.skipped_unreadable, 0)
 })
 
 // Python's isoformat() writes the seconds of an offset when it has them: 10:30:00+00:00:30 is

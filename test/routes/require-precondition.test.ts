@@ -3,7 +3,7 @@
  * and changes nothing; creating and deleting nothing stay possible. Off by default.
  */
 import t from 'tap'
-import { botState, build, putState as put, patchState as patch, deleteState as del, getState as get, metricValue } from '../helper.js'
+import { botState, build, storedKeys, putState as put, patchState as patch, deleteState as del, getState as get, metricValue } from '../helper.js'
 
 const REQUIRED = { REQUIRE_PRECONDITION: 'true' }
 
@@ -91,7 +91,7 @@ t.test('DELETE of a contact without state needs no If-Match', async (t) => {
   const ctx = await build(t, REQUIRED)
   const res = await del(ctx.app, 'nobody')
   t.equal(res.statusCode, 204)
-  t.same(await ctx.redis.keys(`${ctx.config.keyPrefix}*`), [])
+  t.same(await storedKeys(ctx), [])
 })
 
 t.test('PATCH of a contact without state is still a 404', async (t) => {

@@ -252,7 +252,10 @@ t.test('a body that is not JSON, too large, or poisoned is refused with the righ
   }
   const withCharset = await put(ctx.app, 'contact-2', botState({ contact_id: 'contact-2' }), { 'content-type': 'application/json; charset=utf-8' })
   t.equal(withCharset.statusCode, 201, 'a charset parameter is fine')
-  t.same(await storedKeys(ctx), [`${ctx.config.keyPrefix}active_contacts`, `${ctx.config.keyPrefix}state:contact-2`])
+  const p = ctx.config.keyPrefix
+  t.same(await storedKeys(ctx), [
+    `${p}active_contacts`, `${p}activity:Q2:COLD:u`, `${p}index_meta`, `${p}location:loc-1:Q2:COLD:u`, `${p}started`, `${p}state:contact-2`
+  ], 'only the accepted write left keys: its state and its index entries')
 })
 
 t.test('concurrent writers and deleters never leave the state and the index disagreeing', async (t) => {

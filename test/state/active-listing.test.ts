@@ -3,7 +3,7 @@
  * counts by stage and temperature. A randomized test compares selectPage with a brute force.
  */
 import t from 'tap'
-import { countConversations, selectPage, type ActiveSelection, type SortKey } from '../../src/state/active-listing.js'
+import { selectPage, summarizeSlots, type ActiveSelection, type SortKey } from '../../src/state/active-listing.js'
 import type { Conversation, ConversationSummary } from '../../src/state/conversation-summary.js'
 
 type Stage = ConversationSummary['stage']
@@ -98,11 +98,15 @@ t.test('every stage sorts in the order of the qualification', async (t) => {
   t.strictSame(ids(all, { sort: 'stage', order: 'desc' }), [...STAGE_ORDER].reverse().map((stage) => `s-${stage}`))
 })
 
-t.test('a full tie is broken by contact id, whatever the order', async (t) => {
+t.test('a full tie is broken by contact id (byte order), in the direction of the order', async (t) => {
   const tied = ['m', 'B', 'a', 'z-9', 'z-10'].map((id) => conversation({ contact_id: id, lastActivityMs: 7, conversationStartedMs: 7 }))
+  const ascending = ['B', 'a', 'm', 'z-10', 'z-9']
   for (const sort of SORT_KEYS) {
     for (const order of ['asc', 'desc'] as const) {
-      t.strictSame(ids(tied, { sort, order }), ['B', 'a', 'm', 'z-10', 'z-9'], `${sort} ${order}`)
+      // Grouped sorts order each group by the most recent activity, then by id descending.
+      const grouped = sort === 'stage' || sort === 'temperature'
+      const expected = order === 'asc' && !grouped ? ascending : [...ascending].reverse()
+      t.strictSame(ids(tied, { sort, order }), expected, `${sort} ${order}`)
     }
   }
 })
@@ -133,24 +137,25 @@ t.test('pages', async (t) => {
   t.strictSame(emptyLater, { items: [], total_count: 0, page: 3, page_size: 20, total_pages: 0, has_next: false, has_prev: true })
 })
 
-t.test('countConversations: every key, zero where none', async (t) => {
-  t.strictSame(countConversations([]), {
+t.test('summarizeSlots: every key, zero where none, sums by stage, temperature, qualified and stalled', async (t) => {
+  t.strictSame(summarizeSlots([]), {
     total: 0,
     by_stage: { Q0: 0, Q1: 0, Q2: 0, Q3: 0, Q4: 0, QUALIFIED: 0, STALLED: 0 },
     by_temperature: { COLD: 0, WARM: 0, HOT: 0 },
     qualified: 0,
     stalled: 0
   })
-  t.strictSame(countConversations(sample), {
-    total: 5,
-    by_stage: { Q0: 0, Q1: 2, Q2: 0, Q3: 2, Q4: 0, QUALIFIED: 1, STALLED: 0 },
-    by_temperature: { COLD: 2, WARM: 1, HOT: 2 },
-    qualified: 1,
+  t.strictSame(summarizeSlots([
+    { slot: { stage: 'Q1', temperature: 'COLD', qualified: false }, size: 3, stalled: 2 },
+    { slot: { stage: 'Q1', temperature: 'HOT', qualified: false }, size: 1, stalled: 0 },
+    { slot: { stage: 'QUALIFIED', temperature: 'HOT', qualified: true }, size: 4, stalled: 0 }
+  ]), {
+    total: 8,
+    by_stage: { Q0: 0, Q1: 4, Q2: 0, Q3: 0, Q4: 0, QUALIFIED: 4, STALLED: 0 },
+    by_temperature: { COLD: 3, WARM: 0, HOT: 5 },
+    qualified: 4,
     stalled: 2
   })
-  const first = countConversations(sample.slice(0, 1))
-  t.equal(countConversations([]).by_stage.Q1, 0, 'counts do not leak from one call into the next')
-  t.equal(first.by_stage.Q1, 1)
 })
 
 // --- Randomized comparison with a brute force --------------------------------------------------
@@ -192,10 +197,14 @@ function bruteForce (conversations: Conversation[], sel: ActiveSelection) {
       case 'temperature': return TEMPERATURE_ORDER.indexOf(c.summary.temperature)
     }
   }
+  // Ties: by contact id in the order's direction; sorted by stage or temperature, each group by
+  // the most recent activity, then contact id descending (what the indexes give).
+  const grouped = sel.sort === 'stage' || sel.sort === 'temperature'
   const before = (a: Conversation, b: Conversation): boolean => {
     if (rank(a) !== rank(b)) return sel.order === 'asc' ? rank(a) < rank(b) : rank(a) > rank(b)
-    if (a.lastActivityMs !== b.lastActivityMs) return a.lastActivityMs > b.lastActivityMs
-    return a.summary.contact_id < b.summary.contact_id
+    if (grouped && a.lastActivityMs !== b.lastActivityMs) return a.lastActivityMs > b.lastActivityMs
+    const idsAscending = !grouped && sel.order === 'asc'
+    return idsAscending ? a.summary.contact_id < b.summary.contact_id : a.summary.contact_id > b.summary.contact_id
   }
   // Selection sort: slow, obviously right.
   const rest = [...kept]

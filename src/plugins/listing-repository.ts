@@ -1,0 +1,119 @@
+/**
+ * Reads of the listing indexes for the dashboard: a page of a plan, the documents of a page, and
+ * the counts of the summary. Expired contacts are taken out of the indexes in the same script
+ * before anything is counted, so no answer ever includes one.
+ */
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import { createKeySpace, slotName, type KeySpace } from '../redis/keys.js'
+import { isOutage, whileAvailable } from '../redis/availability.js'
+import { decodeEnvelope, ENVELOPE_FIELDS, UNREADABLE, type StoredState } from '../redis/state-envelope.js'
+import { RedisUnavailableError } from '../errors.js'
+import { ALL_SLOTS } from '../state/index-entry.js'
+import { candidatePlan, planListing, type ListingPlan } from '../state/listing-plan.js'
+import type { ActiveSelection, SlotCount } from '../state/active-listing.js'
+import { isWrongType } from './state-repository.js'
+import { migrateLegacyIndex } from '../redis/legacy-index.js'
+
+export interface ActiveState extends StoredState {
+  contactId: string
+}
+
+export interface PlanPage {
+  /** Conversations the plan matches. */
+  total: number
+  /** Active contacts the indexes do not hold: values that are not a state of ours. */
+  unindexed: number
+  contactIds: string[]
+}
+
+export interface ListingRepository {
+  /** A page of the query, or null when no index serves it (see listing-plan.ts). */
+  page: (selection: ActiveSelection, stalledBefore: number) => Promise<PlanPage | null>
+  /** Every conversation the filters other than `q` keep, for the queries no index serves. */
+  candidates: (selection: ActiveSelection, stalledBefore: number) => Promise<PlanPage>
+  /** The states of these contacts, in order; missing ones are left out, unreadable ones named. */
+  read: (contactIds: string[]) => Promise<{ states: ActiveState[], unreadable: string[] }>
+  /** Per slot, globally or for one location. */
+  countSlots: (locationId: string | undefined, stalledBefore: number) => Promise<{ slots: SlotCount[], unindexed: number }>
+}
+
+// Documents read per round trip when a query reads every candidate.
+const READ_BATCH = 500
+
+export function createListingRepository (redis: Redis, keys: KeySpace): ListingRepository {
+  const scriptKeys = [keys.activeIndex, keys.indexMeta, keys.startedIndex] as const
+  const prefixes = [keys.activityPrefix, keys.locationPrefix]
+
+  /** Runs a read script; if the index key holds the prototype's SET, migrates it first. */
+  async function withOurIndex<T> (script: () => Promise<T>): Promise<T> {
+    try {
+      return await whileAvailable(script())
+    } catch (err) {
+      if (!isWrongType(err)) throw err
+      await migrateLegacyIndex(redis, keys)
+      return await whileAvailable(script())
+    }
+  }
+
+  async function runPlan (plan: ListingPlan, offset: number, limit: number): Promise<PlanPage> {
+    const groups = plan.groups.flatMap((sets) => [String(sets.length), ...sets.flatMap(({ key, min, max }) => [key, min, max])])
+    const reply = await withOurIndex(() => redis.listPage(...scriptKeys,
+      ...prefixes, String(offset), String(limit), plan.within, String(plan.groups.length), ...groups))
+    const contactIds: string[] = []
+    for (let i = 2; i < reply.length; i += 2) contactIds.push(reply[i] as string)
+    return { total: Number(reply[0]), unindexed: Number(reply[1]), contactIds }
+  }
+
+  return {
+    async page (selection, stalledBefore) {
+      const plan = planListing(keys, selection, stalledBefore)
+      if (plan === null) return null
+      return await runPlan(plan, (selection.page - 1) * selection.page_size, selection.page_size)
+    },
+
+    async candidates (selection, stalledBefore) {
+      const plan = candidatePlan(keys, selection, stalledBefore)
+      const { total } = await runPlan(plan, 0, 0)
+      return await runPlan(plan, 0, total)
+    },
+
+    async read (contactIds) {
+      const states: ActiveState[] = []
+      const unreadable: string[] = []
+      for (let start = 0; start < contactIds.length; start += READ_BATCH) {
+        const batch = contactIds.slice(start, start + READ_BATCH)
+        const pipeline = redis.pipeline()
+        for (const id of batch) pipeline.hmget(keys.state(id), ...ENVELOPE_FIELDS)
+        const replies = (await whileAvailable(pipeline.exec())) ?? []
+        replies.forEach(([err, fields], i) => {
+          const contactId = batch[i] as string
+          if (err && !isWrongType(err)) throw isOutage(err) ? new RedisUnavailableError({ cause: err }) : err
+          const stored = err ? UNREADABLE : decodeEnvelope(fields as Array<string | null>)
+          if (stored === UNREADABLE) unreadable.push(contactId)
+          // null: expired between the index read and this one.
+          else if (stored !== null) states.push({ ...stored, contactId })
+        })
+      }
+      return { states, unreadable }
+    },
+
+    async countSlots (locationId, stalledBefore) {
+      const scope = locationId === undefined ? keys.activityPrefix : keys.locationSlotPrefix(locationId)
+      const reply = await withOurIndex(() => redis.countSlots(...scriptKeys,
+        ...prefixes, scope, `(${stalledBefore}`, ...ALL_SLOTS.map(slotName)))
+      const slots = ALL_SLOTS.map((slot, i) => ({ slot, size: Number(reply[2 * i]), stalled: Number(reply[2 * i + 1]) }))
+      return { slots, unindexed: Number(reply[reply.length - 1]) }
+    }
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    listingRepository: ListingRepository
+  }
+}
+
+export default fp<{ keyPrefix: string }>(async function listingRepositoryPlugin (app, { keyPrefix }) {
+  app.decorate('listingRepository', createListingRepository(app.redis, createKeySpace(keyPrefix)))
+}, { name: 'listing-repository', dependencies: ['state-repository'] })
