@@ -16,7 +16,10 @@ import { createStatePatcher } from '../src/state/state-patcher.js'
 
 const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   registerJsonBodyParser(app, ['application/merge-patch+json'])
-  const patchState = createStatePatcher(app.stateRepository)
+  const patchState = createStatePatcher(app.stateRepository, {
+    maxDocumentBytes: app.config.bodyLimitBytes,
+    onRetry: () => app.metrics.patchRetries.inc()
+  })
 
   app.patch('/seller/state/:contactId', {
     schema: {
@@ -39,9 +42,7 @@ const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       requirePrecondition: app.config.requirePrecondition
     })
     switch (outcome.kind) {
-      case 'replaced':
-        if (outcome.attempts > 1) app.metrics.patchRetries.inc(outcome.attempts - 1)
-        return sendDocument(reply, outcome)
+      case 'replaced': return sendDocument(reply, outcome)
       case 'not_found': throw new StateNotFoundError(contactId)
       case 'conflict': throw new WriteConflictError(contactId)
       default: return answerRefusal(reply, contactId, outcome, idempotency?.key)

@@ -25,6 +25,9 @@ export const ContactIdMismatchError = createError<'CONTACT_ID_MISMATCH', 400, [s
 export const InvalidDocumentError = createError<'INVALID_DOCUMENT', 400, [string]>(
   'INVALID_DOCUMENT', '%s', 400)
 
+export const DocumentTooLargeError = createError<'DOCUMENT_TOO_LARGE', 413, [number]>(
+  'DOCUMENT_TOO_LARGE', 'The patched document would exceed %s bytes, the largest document a PUT accepts', 413)
+
 export const InvalidHeaderError = createError<'INVALID_HEADER', 400, [string, string]>(
   'INVALID_HEADER', '%s %s', 400)
 

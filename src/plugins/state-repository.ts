@@ -110,10 +110,9 @@ export function createStateRepository (redis: Redis, keys: KeySpace, deadline: W
   /** The ARGVs every write script ends with (see WRITE_PRELUDE). */
   function writeArgs ({ preconditions: { ifMatch, ifNoneMatchAny }, idempotency }: WriteOptions): string[] {
     const head = [requirePrecondition, idempotency?.fingerprint ?? '', idempotencyTtlMs, ifNoneMatchAny ? '*' : '']
-    if (ifMatch === null) return [...head, '']
-    if (ifMatch === '*') return [...head, '*']
-    // No tag at all can never match: a placeholder no etag equals keeps the list non-empty.
-    return [...head, ...(ifMatch.length > 0 ? ifMatch : ['\u0000'])]
+    if (ifMatch === null) return [...head, 'none']
+    if (ifMatch === '*') return [...head, 'any']
+    return [...head, 'tags', ...ifMatch]
   }
 
   function idempotencyKey (contactId: string, options: WriteOptions): string {
@@ -147,6 +146,8 @@ export function createStateRepository (redis: Redis, keys: KeySpace, deadline: W
       }
       const stored = decodeEnvelope(fields)
       if (stored === UNREADABLE) throw new StateUnreadableError(contactId)
+      // None of our fields: no key, or a hash that is not ours.
+      if (stored === null && await whileAvailable(redis.exists(keys.state(contactId))) === 1) throw new StateUnreadableError(contactId)
       return stored
     },
 

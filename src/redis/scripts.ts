@@ -67,8 +67,9 @@ const REAP_PER_WRITE = 20
 // index. ARGV[1] is the write deadline
 // (ms on Redis's clock, see write-deadline.ts). The ARGVs from `first` on are:
 // the require-precondition flag ('1'/'0'), the idempotency fingerprint ('' for none), the
-// idempotency TTL in ms, '*' for If-None-Match: * (else ''), then If-Match: '' for none, '*',
-// or every accepted entity tag, one per ARGV.
+// idempotency TTL in ms, '*' for If-None-Match: * (else ''), the If-Match mode ('none', 'any'
+// for *, 'tags') and, for 'tags', every accepted entity tag, one per ARGV (any string: "" and "*"
+// quoted are tags like others).
 const WRITE_PRELUDE = NOW_MS + `
 local function arg (first, offset) return ARGV[first + offset] end
 
@@ -81,6 +82,8 @@ if index_kind ~= 'zset' and index_kind ~= 'none' then return {'index_not_ours', 
 
 local kind = redis.call('TYPE', KEYS[1])['ok']
 local exists = kind ~= 'none'
+-- Our envelope is a hash with a layout version; anything else there is a value not ours.
+local ours = kind == 'hash' and redis.call('HEXISTS', KEYS[1], 'v') == 1
 
 -- A repeated Idempotency-Key: the first response, and nothing changes.
 local function replay (first)
@@ -96,14 +99,14 @@ end
 local function precondition_failure (first)
   local if_none_match = arg(first, 3)
   local if_match = arg(first, 4)
-  if arg(first, 0) == '1' and exists and if_match == '' and if_none_match == '' then return 'required' end
+  if arg(first, 0) == '1' and exists and if_match == 'none' and if_none_match == '' then return 'required' end
   if if_none_match == '*' and exists then return 'exists' end
-  if if_match == '' then return nil end
+  if if_match == 'none' then return nil end
   if not exists then return 'absent' end
-  if if_match == '*' then return nil end
-  if kind == 'hash' then
+  if if_match == 'any' then return nil end
+  if ours then
     local current = redis.call('HGET', KEYS[1], 'etag')
-    for i = first + 4, #ARGV do
+    for i = first + 5, #ARGV do
       if ARGV[i] == current then return nil end
     end
   end
@@ -130,8 +133,8 @@ if replayed then return replayed end
 local failure = precondition_failure(12)
 if failure then return {'precondition_failed', failure} end
 
--- A value that is not our hash (a prototype pickle, a hand edit) is replaced whole.
-if exists and kind ~= 'hash' then redis.call('DEL', KEYS[1]) end
+-- A value that is not ours (a prototype pickle, a hand-made hash) is replaced whole.
+if exists and not ours then redis.call('DEL', KEYS[1]) end
 local now = string.format('%d', now_ms())
 reap(now, ${REAP_PER_WRITE})
 local ttl = tonumber(ARGV[5])

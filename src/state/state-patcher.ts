@@ -11,11 +11,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parse, stringify } from 'lossless-json'
-import { InvalidJsonError, StateUnreadableError } from '../errors.js'
+import { DocumentTooLargeError, InvalidJsonError, StateUnreadableError } from '../errors.js'
 import { checkStateDocument } from './document-rules.js'
 import { indexEntryOf } from './index-entry.js'
 import { applyMergePatch } from './merge-patch.js'
-import { isRefusal, type IdempotencyRequest, type Preconditions, type RefusedWrite, type StateRepository } from '../plugins/state-repository.js'
+import { isRefusal, type IdempotencyRequest, type PreconditionFailure, type Preconditions, type RefusedWrite, type StateRepository } from '../plugins/state-repository.js'
 
 /** Writers racing on one contact get this many tries before the client is told to retry. */
 export const MAX_PATCH_ATTEMPTS = 10
@@ -30,7 +30,7 @@ export interface PatchRequest {
 }
 
 export type PatchOutcome =
-  | { kind: 'replaced', json: string, etag: string, writtenAtMs: number, expiresAtMs: number, attempts: number }
+  | { kind: 'replaced', json: string, etag: string, writtenAtMs: number, expiresAtMs: number }
   | { kind: 'not_found' }
   | { kind: 'conflict' }
   | RefusedWrite
@@ -62,38 +62,54 @@ function mergedText (storedJson: string, patch: unknown, contactId: string): str
   return stringify(withId) ?? 'null'
 }
 
-async function applyPatch (repository: StateRepository, request: PatchRequest): Promise<PatchOutcome> {
+export interface PatcherOptions {
+  /** The largest document a patch may produce: what a PUT of it would accept. */
+  maxDocumentBytes: number
+  /** Called for each merge redone because another writer came in between. */
+  onRetry: () => void
+}
+
+/** The remembered answer to this request's Idempotency-Key, if there is one. */
+async function rememberedAnswer (repository: StateRepository, { contactId, idempotency }: PatchRequest): Promise<RefusedWrite | null> {
+  if (idempotency === null) return null
+  const remembered = await repository.remembered(contactId, idempotency.key)
+  if (remembered === null) return null
+  return remembered.fingerprint === idempotency.fingerprint
+    ? { kind: 'replay', response: remembered.response }
+    : { kind: 'idempotency_mismatch' }
+}
+
+async function applyPatch (repository: StateRepository, request: PatchRequest, options: PatcherOptions): Promise<PatchOutcome> {
   const { contactId, preconditions, idempotency } = request
-  if (idempotency !== null) {
-    const remembered = await repository.remembered(contactId, idempotency.key)
-    if (remembered !== null) {
-      return remembered.fingerprint === idempotency.fingerprint
-        ? { kind: 'replay', response: remembered.response }
-        : { kind: 'idempotency_mismatch' }
-    }
-  }
+  const earlier = await rememberedAnswer(repository, request)
+  if (earlier !== null) return earlier
   const patch = parsePatch(request.patchText)
+  // A precondition checked here, outside the write script, may fail because the same request,
+  // sent to another replica too, has just been applied: then its replay is the answer.
+  const refuse = async (failure: PreconditionFailure): Promise<PatchOutcome> =>
+    await rememberedAnswer(repository, request) ?? { kind: 'precondition_failed', failure }
   const clientTags = Array.isArray(preconditions.ifMatch) ? preconditions.ifMatch as readonly string[] : null
 
   for (let attempt = 1; attempt <= MAX_PATCH_ATTEMPTS; attempt++) {
     const stored = await repository.get(contactId)
-    if (stored === null) {
-      return preconditions.ifMatch === null ? { kind: 'not_found' } : { kind: 'precondition_failed', failure: 'absent' }
-    }
-    if (preconditions.ifNoneMatchAny) return { kind: 'precondition_failed', failure: 'exists' }
-    if (request.requirePrecondition && preconditions.ifMatch === null) return { kind: 'precondition_failed', failure: 'required' }
-    if (clientTags !== null && !clientTags.includes(stored.etag)) return { kind: 'precondition_failed', failure: 'stale' }
+    if (stored === null) return preconditions.ifMatch === null ? { kind: 'not_found' } : await refuse('absent')
+    if (preconditions.ifNoneMatchAny) return await refuse('exists')
+    if (request.requirePrecondition && preconditions.ifMatch === null) return await refuse('required')
+    if (clientTags !== null && !clientTags.includes(stored.etag)) return await refuse('stale')
 
     const json = mergedText(stored.json, patch, contactId)
+    // PUT refuses a body this large; a patch must not build a document the bot cannot PUT back.
+    if (Buffer.byteLength(json) > options.maxDocumentBytes) throw new DocumentTooLargeError(options.maxDocumentBytes)
     const doc = checkStateDocument(json, contactId)
     const outcome = await repository.put(contactId, json, indexEntryOf(doc), {
       preconditions: { ifMatch: [stored.etag], ifNoneMatchAny: false },
       idempotency
     })
-    if (!isRefusal(outcome)) return { ...outcome, kind: 'replaced', json, attempts: attempt }
+    if (!isRefusal(outcome)) return { ...outcome, kind: 'replaced', json }
     if (outcome.kind !== 'precondition_failed') return outcome
     // Written or deleted since our read: the client's own If-Match has failed, else merge again.
-    if (clientTags !== null) return { kind: 'precondition_failed', failure: 'stale' }
+    if (clientTags !== null) return await refuse('stale')
+    options.onRetry()
     await sleep(Math.random() * 2 ** attempt)
   }
   return { kind: 'conflict' }
@@ -101,12 +117,12 @@ async function applyPatch (repository: StateRepository, request: PatchRequest): 
 
 export type StatePatcher = (request: PatchRequest) => Promise<PatchOutcome>
 
-export function createStatePatcher (repository: StateRepository): StatePatcher {
+export function createStatePatcher (repository: StateRepository, options: PatcherOptions): StatePatcher {
   // The last patch queued for each contact; a new one starts when it has settled.
   const queues = new Map<string, Promise<unknown>>()
   return async (request) => {
     const previous = queues.get(request.contactId) ?? Promise.resolve()
-    const current = previous.catch(() => {}).then(async () => await applyPatch(repository, request))
+    const current = previous.catch(() => {}).then(async () => await applyPatch(repository, request, options))
     queues.set(request.contactId, current)
     try {
       return await current

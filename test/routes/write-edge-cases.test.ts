@@ -1,0 +1,85 @@
+/**
+ * Corners of the write path found in review: entity tags that look like the script's own
+ * markers, values under a state key that are not ours, patches that grow a document past what a
+ * PUT accepts, and a PATCH retried on two replicas at once.
+ */
+import t from 'tap'
+import { buildApp } from '../../src/app.js'
+import { botState, build, deleteState, getState, patchState, putState } from '../helper.js'
+
+t.test('If-Match: "" and "*" are tags like any other, on PUT, PATCH and DELETE', async (t) => {
+  const ctx = await build(t)
+  await putState(ctx.app, 'contact-1', botState())
+  for (const tag of ['""', '"*"', '"", "stale"']) {
+    t.equal((await putState(ctx.app, 'contact-1', botState({ stage: 'Q4' }), { 'if-match': tag })).statusCode, 412, `PUT If-Match: ${tag}`)
+    t.equal((await patchState(ctx.app, 'contact-1', { stage: 'Q4' }, { 'if-match': tag })).statusCode, 412, `PATCH If-Match: ${tag}`)
+    t.equal((await deleteState(ctx.app, 'contact-1', { 'if-match': tag })).statusCode, 412, `DELETE If-Match: ${tag}`)
+  }
+  t.equal(JSON.parse((await getState(ctx.app, 'contact-1')).body).stage, 'Q2', 'nothing changed')
+  t.equal((await putState(ctx.app, 'contact-2', botState({ contact_id: 'contact-2' }), { 'if-match': '""' })).statusCode, 412,
+    'an If-Match on a contact without state fails, whatever the tag')
+
+  const strict = await build(t, { REQUIRE_PRECONDITION: 'true' })
+  await putState(strict.app, 'contact-1', botState())
+  const res = await putState(strict.app, 'contact-1', botState({ stage: 'Q4' }), { 'if-match': '""' })
+  t.equal(res.statusCode, 412, 'with REQUIRE_PRECONDITION an empty tag is a precondition that fails, not a missing one')
+})
+
+t.test('a hash that is not ours under a state key is unreadable, and a PUT replaces it whole', async (t) => {
+  const ctx = await build(t)
+  const key = `${ctx.config.keyPrefix}state:contact-1`
+  await ctx.redis.hset(key, 'note', 'hand edit')
+  const read = await getState(ctx.app, 'contact-1')
+  t.equal(read.statusCode, 500)
+  t.equal(read.json().code, 'STATE_UNREADABLE')
+  t.equal((await patchState(ctx.app, 'contact-1', { stage: 'Q3' })).statusCode, 500, 'PATCH cannot merge into it either')
+  t.equal((await putState(ctx.app, 'contact-1', botState(), { 'if-none-match': '*' })).statusCode, 412, 'it exists')
+  t.equal((await putState(ctx.app, 'contact-1', botState())).statusCode, 200, 'a plain PUT repairs it')
+  t.same((await ctx.redis.hkeys(key)).sort(), ['at', 'doc', 'etag', 'exp', 'v'], 'nothing of the old value is left')
+  t.equal((await getState(ctx.app, 'contact-1')).statusCode, 200)
+})
+
+t.test('the sweep leaves alone keys under the state prefix that are not ours', async (t) => {
+  const ctx = await build(t, { SWEEP_INTERVAL_SECONDS: '0' })
+  const prefix = `${ctx.config.keyPrefix}state:`
+  await ctx.redis.hset(`${prefix}foreign:thing`, 'doc', '{}', 'etag', 'x', 'at', '1', 'v', '2', 'exp', '1')
+  await ctx.redis.hset(`${prefix}has space`, 'note', 'x')
+  await ctx.redis.hset(`${prefix}plain-hash`, 'note', 'x')
+  await ctx.redis.pexpire(`${prefix}foreign:thing`, 60_000)
+  t.same(await ctx.app.indexMaintenance.sweep(), { expired: 0, ghosts: 0, orphans: 0 })
+  t.same(await ctx.redis.zrange(`${ctx.config.keyPrefix}active_contacts`, '0', '-1'), [])
+  t.same(await ctx.redis.hgetall(`${ctx.config.keyPrefix}index_meta`), {})
+})
+
+t.test('a patch that would grow the document past the body limit is a 413, and nothing changes', async (t) => {
+  const ctx = await build(t, { BODY_LIMIT_BYTES: '4096' })
+  await putState(ctx.app, 'contact-1', botState())
+  const before = await getState(ctx.app, 'contact-1')
+  t.equal((await patchState(ctx.app, 'contact-1', { extracted_data: { a: 'x'.repeat(1500) } })).statusCode, 200)
+  t.equal((await patchState(ctx.app, 'contact-1', { extracted_data: { b: 'y'.repeat(1500) } })).statusCode, 200)
+  const grown = await patchState(ctx.app, 'contact-1', { extracted_data: { c: 'z'.repeat(1500) } })
+  t.equal(grown.statusCode, 413)
+  t.match(grown.json(), { code: 'DOCUMENT_TOO_LARGE', message: /4096 bytes/ })
+  const after = await getState(ctx.app, 'contact-1')
+  t.not(after.body, before.body)
+  t.ok(Buffer.byteLength(after.body) <= 4096, 'the stored document can still be PUT back as it is')
+  t.equal((await putState(ctx.app, 'contact-1', after.body)).statusCode, 200)
+})
+
+t.test('the same PATCH sent to two replicas at once is applied once; both get its answer', async (t) => {
+  const { app, config } = await build(t)
+  const other = await buildApp(config)
+  t.teardown(() => other.close())
+  await other.ready()
+  let replays = 0
+  for (let round = 0; round < 15; round++) {
+    const id = `contact-${round}`
+    const etag = (await putState(app, id, botState({ contact_id: id, extracted_data: { n: 0 } }))).headers.etag as string
+    const headers = { 'if-match': etag, 'idempotency-key': `SM${round}` }
+    const answers = await Promise.all([app, other].map(async (replica) => await patchState(replica, id, { extracted_data: { n: 1 } }, headers)))
+    t.same(answers.map((res) => res.statusCode), [200, 200], `round ${round}: both answered 200`)
+    t.equal(answers[0]?.body, answers[1]?.body)
+    replays += answers.filter((res) => res.headers['idempotent-replayed'] === 'true').length
+  }
+  t.equal(replays, 15, 'in every round one answer was the replay of the other')
+})
