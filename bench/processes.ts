@@ -1,0 +1,105 @@
+/**
+ * The benchmark's child processes: a private redis-server, the built service and the bare
+ * Fastify ceiling. Each is stopped by its own pid; all are killed if the benchmark dies.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+export interface Child {
+  url: string
+  port: number
+  stop: () => Promise<void>
+  /** The last few KB the process printed, for error messages. */
+  output: () => string
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const children = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+/** Starts a child, keeps the tail of its output for error messages, resolves when `ready` says so. */
+function launch (command: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess, output: () => string } {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  let tail = ''
+  const keep = (chunk: Buffer): void => { tail = (tail + chunk.toString()).slice(-4000) }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  return { child, output: () => tail }
+}
+
+async function stopChild (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+async function waitFor (what: string, check: () => Promise<boolean>, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${output()}`)
+    if (await check().catch(() => false)) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  child.kill('SIGKILL')
+  throw new Error(`${what} did not become ready in 20 s:\n${output()}`)
+}
+
+/** A private redis-server on a free port, without persistence. */
+export async function startRedis (): Promise<Child> {
+  const port = await freePort()
+  const { child, output } = launch('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'
+  ], process.env)
+  await waitFor('redis-server', async () => output().includes('Ready to accept connections'), child, output)
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child), output }
+}
+
+async function startHttp (what: string, args: string[], env: NodeJS.ProcessEnv, readyPath: string): Promise<Child> {
+  const port = await freePort()
+  const { child, output } = launch(process.execPath, args, { ...process.env, ...env, PORT: String(port) })
+  const url = `http://127.0.0.1:${port}`
+  await waitFor(what, async () => (await fetch(url + readyPath)).status === 200, child, output)
+  return { url, port, stop: () => stopChild(child), output }
+}
+
+/**
+ * The built service (dist/src/server.js) against the given Redis, under its own key prefix, with
+ * its default configuration otherwise (BENCH_REDIS_COMMAND_TIMEOUT_MS overrides the command
+ * timeout, to time listings that outlast the default 1 s instead of seeing them fail).
+ */
+export async function startService (redisUrl: string, keyPrefix: string): Promise<Child> {
+  const timeout = process.env.BENCH_REDIS_COMMAND_TIMEOUT_MS
+  return await startHttp('the service', ['dist/src/server.js'], {
+    ...(timeout === undefined || timeout === '' ? {} : { REDIS_COMMAND_TIMEOUT_MS: timeout }),
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'warn',
+    KEY_PREFIX: keyPrefix,
+    SWEEP_INTERVAL_SECONDS: '0'
+  }, '/health/ready')
+}
+
+/** The bare Fastify app, through the same TypeScript loader as this process. */
+export async function startCeiling (): Promise<Child> {
+  return await startHttp('the ceiling server', [...process.execArgv, 'bench/ceiling-server.ts'], {}, '/health')
+}
