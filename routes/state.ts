@@ -33,7 +33,7 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { contactId } = request.params
     const json = request.body.contact_id === undefined ? withContactId(request.rawBody, contactId) : request.rawBody
-    checkDocumentRules(request.body, json, contactId)
+    checkDocumentRules(request.body, request.topLevelNumbers ?? new Map(), contactId)
     const preconditions = parseWritePreconditions(request.headers['if-match'], request.headers['if-none-match'])
     const idempotency = idempotencyOf(request)
 

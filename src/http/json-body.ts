@@ -7,11 +7,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import secureJson from 'secure-json-parse'
 import { InvalidJsonError } from '../errors.js'
-import { scanJson } from './json-shape.js'
+import { scanJson, type JsonShape } from './json-shape.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody: string
+    /** How the body's top-level numbers are spelled (see json-shape.ts). */
+    topLevelNumbers: Map<string, string> | null
   }
 }
 
@@ -21,8 +23,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 export const MAX_JSON_DEPTH = 64
 
 /** Parses a JSON body; an empty one is no body (a DELETE sent with a JSON content type). */
-export function parseJsonBody (text: string): unknown {
-  if (text === '') return undefined
+export function parseJsonBody (text: string): { value: unknown, shape: JsonShape | null } {
+  if (text === '') return { value: undefined, shape: null }
   let value: unknown
   try {
     value = secureJson.parse(text, { protoAction: 'error', constructorAction: 'error' })
@@ -32,13 +34,15 @@ export function parseJsonBody (text: string): unknown {
     }
     throw new InvalidJsonError((err as Error).message)
   }
-  if (scanJson(text).depth > MAX_JSON_DEPTH) throw new InvalidJsonError(`it nests deeper than ${MAX_JSON_DEPTH} levels`)
-  return value
+  const shape = scanJson(text)
+  if (shape.depth > MAX_JSON_DEPTH) throw new InvalidJsonError(`it nests deeper than ${MAX_JSON_DEPTH} levels`)
+  return { value, shape }
 }
 
 /** Once per app: the request property the parser fills. */
 export function decorateRawBody (app: FastifyInstance): void {
   app.decorateRequest('rawBody', '')
+  app.decorateRequest('topLevelNumbers', null)
 }
 
 export function registerJsonBodyParser (app: FastifyInstance, contentTypes: string[]): void {
@@ -51,8 +55,9 @@ export function registerJsonBodyParser (app: FastifyInstance, contentTypes: stri
       return
     }
     try {
-      const value = parseJsonBody(text)
+      const { value, shape } = parseJsonBody(text)
       request.rawBody = text
+      request.topLevelNumbers = shape?.topLevelNumbers ?? null
       done(null, value)
     } catch (err) {
       done(err as Error, undefined)

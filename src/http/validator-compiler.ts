@@ -81,9 +81,16 @@ function integerTextErrors (schema: TSchema, input: unknown): FieldError[] {
     .map(([name]) => ({ instancePath: `/${name}`, message: 'Expected integer' }))
 }
 
+/** Whether a string part needs converting: some property is not a string, or has a default. */
+function needsConversion (schema: TSchema): boolean {
+  const properties = Object.values((schema.properties ?? {}) as Record<string, TSchema>)
+  return properties.some((property) => property.type !== 'string' || property.default !== undefined)
+}
+
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema)
-  const fromStrings = httpPart !== 'body'
+  // Params and headers of strings only are checked as they come: the bot's hot path.
+  const fromStrings = httpPart !== 'body' && needsConversion(schema)
   return (input: unknown) => {
     if (fromStrings) {
       const textErrors = integerTextErrors(schema, input)

@@ -16,11 +16,10 @@ const stateDocument = TypeCompiler.Compile(StateDocumentSchema)
 
 /**
  * Throws a 400 naming the field (under `where`) when a schema-valid document breaks a rule.
- * `json` is the document's text, which says how its numbers are spelled.
+ * `numbers` says how the document's top-level numbers are spelled (scanJson).
  */
-export function checkDocumentRules (doc: StateDocument, json: string, contactId: string, where = 'body'): void {
+export function checkDocumentRules (doc: StateDocument, numbers: ReadonlyMap<string, string>, contactId: string, where = 'body'): void {
   if (doc.contact_id !== undefined && doc.contact_id !== contactId) throw new ContactIdMismatchError(doc.contact_id, contactId)
-  const numbers = scanJson(json).topLevelNumbers
   for (const field of INTEGER_FIELDS) {
     // 2.0 and 1e5 are integers to JavaScript, floats to the bot's Python.
     const spelled = numbers.get(field)
@@ -44,6 +43,6 @@ export function checkStateDocument (json: string, contactId: string): StateDocum
     const details = fieldErrors(stateDocument, value).map(({ instancePath, message }) => `document${instancePath} ${message}`)
     throw new InvalidDocumentError(`The patched document would be invalid: ${details.join(', ')}`)
   }
-  checkDocumentRules(value, json, contactId, 'document')
+  checkDocumentRules(value, scanJson(json).topLevelNumbers, contactId, 'document')
   return value
 }
