@@ -17,6 +17,18 @@ const CLOSE = new Set([0x7d, 0x5d])
 const NUMBER_START = /[-0-9]/
 const NUMBER_TOKEN = /-?[0-9][0-9.eE+-]*/y
 
+/** The index of the quote that closes the string starting at `from`: most of a document is strings. */
+function closingQuote (text: string, from: number): number {
+  let quote = text.indexOf('"', from)
+  for (;;) {
+    // Escaped when preceded by an odd number of backslashes.
+    let backslashes = 0
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++
+    if (backslashes % 2 === 0) return quote
+    quote = text.indexOf('"', quote + 1)
+  }
+}
+
 export function scanJson (text: string): JsonShape {
   const shape: JsonShape = { depth: 0, topLevelNumbers: new Map() }
   let depth = 0
@@ -26,8 +38,8 @@ export function scanJson (text: string): JsonShape {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
     if (code === QUOTE) {
-      const start = ++i
-      while (text.charCodeAt(i) !== QUOTE) i += text.charCodeAt(i) === BACKSLASH ? 2 : 1
+      const start = i + 1
+      i = closingQuote(text, start)
       if (depth === 1 && topIsObject && expectingName) {
         name = text.slice(start, i)
         expectingName = false
