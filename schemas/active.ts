@@ -16,6 +16,10 @@ export const ActiveQuerySchema = Type.Object({
   ], { default: 'last_activity' }),
   order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
   page: Type.Integer({ minimum: 1, maximum: 100000, default: 1, description: '1-based page number' }),
+  cursor: Type.Optional(Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,512}$',
+    description: 'next_cursor of the previous page: continues after its last conversation, whatever moved meanwhile (page is then ignored)'
+  })),
   page_size: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
   view: Type.Union([Type.Literal('summary'), Type.Literal('full')], { default: 'summary', description: 'full adds the whole document to each item' })
 }, { additionalProperties: false })
@@ -49,6 +53,7 @@ export const ActivePageSchema = Type.Object({
   total_pages: Type.Integer(),
   has_next: Type.Boolean(),
   has_prev: Type.Boolean(),
+  next_cursor: Nullable(Type.String({ description: 'Pass as cursor for the next page; null on the last page and for q searches' })),
   skipped_unreadable: Type.Integer({ description: 'Active contacts left out because their stored value is not readable' })
 })
 

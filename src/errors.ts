@@ -28,6 +28,9 @@ export const InvalidDocumentError = createError<'INVALID_DOCUMENT', 400, [string
 export const DocumentTooLargeError = createError<'DOCUMENT_TOO_LARGE', 413, [number]>(
   'DOCUMENT_TOO_LARGE', 'The patched document would exceed %s bytes, the largest document a PUT accepts', 413)
 
+export const InvalidCursorError = createError<'INVALID_CURSOR', 400, [string]>(
+  'INVALID_CURSOR', 'querystring/cursor cannot be used: %s', 400)
+
 export const InvalidHeaderError = createError<'INVALID_HEADER', 400, [string, string]>(
   'INVALID_HEADER', '%s %s', 400)
 

@@ -12,6 +12,7 @@ import { RedisUnavailableError } from '../errors.js'
 import { ALL_SLOTS } from '../state/index-entry.js'
 import { candidatePlan, planListing, type ListingPlan } from '../state/listing-plan.js'
 import type { ActiveSelection, SlotCount } from '../state/active-listing.js'
+import type { CursorPosition } from '../state/listing-cursor.js'
 import { isWrongType } from './state-repository.js'
 import { migrateLegacyIndex } from '../redis/legacy-index.js'
 
@@ -24,12 +25,16 @@ export interface PlanPage {
   total: number
   /** Active contacts the indexes do not hold: values that are not a state of ours. */
   unindexed: number
-  contactIds: string[]
+  /** The page's entries in order, with where each sits in the plan (for the next cursor). */
+  entries: CursorPosition[]
 }
 
 export interface ListingRepository {
-  /** A page of the query, or null when no index serves it (see listing-plan.ts). */
-  page: (selection: ActiveSelection, stalledBefore: number) => Promise<PlanPage | null>
+  /**
+   * A page of the query from the selection's offset, or `limit` entries past the cursor; null
+   * when no index serves the query (see listing-plan.ts).
+   */
+  page: (selection: ActiveSelection, stalledBefore: number, after: CursorPosition | null, limit: number) => Promise<PlanPage | null>
   /** Every conversation the filters other than `q` keep, for the queries no index serves. */
   candidates: (selection: ActiveSelection, stalledBefore: number) => Promise<PlanPage>
   /** The states of these contacts, in order; missing ones are left out, unreadable ones named. */
@@ -56,20 +61,23 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
     }
   }
 
-  async function runPlan (plan: ListingPlan, offset: number, limit: number): Promise<PlanPage> {
+  async function runPlan (plan: ListingPlan, offset: number, limit: number, after: CursorPosition | null = null): Promise<PlanPage> {
     const groups = plan.groups.flatMap((sets) => [String(sets.length), ...sets.flatMap(({ key, min, max }) => [key, min, max])])
+    const cursor = after === null ? ['0', '0', ''] : [String(after.group), after.score, after.contactId]
     const reply = await withOurIndex(() => redis.listPage(...scriptKeys,
-      ...prefixes, String(offset), String(limit), plan.within, String(plan.groups.length), ...groups))
-    const contactIds: string[] = []
-    for (let i = 2; i < reply.length; i += 2) contactIds.push(reply[i] as string)
-    return { total: Number(reply[0]), unindexed: Number(reply[1]), contactIds }
+      ...prefixes, String(offset), String(limit), plan.within, ...cursor, String(plan.groups.length), ...groups))
+    const entries: CursorPosition[] = []
+    for (let i = 2; i < reply.length; i += 3) {
+      entries.push({ contactId: String(reply[i]), score: String(reply[i + 1]), group: Number(reply[i + 2]) })
+    }
+    return { total: Number(reply[0]), unindexed: Number(reply[1]), entries }
   }
 
   return {
-    async page (selection, stalledBefore) {
+    async page (selection, stalledBefore, after, limit) {
       const plan = planListing(keys, selection, stalledBefore)
       if (plan === null) return null
-      return await runPlan(plan, (selection.page - 1) * selection.page_size, selection.page_size)
+      return await runPlan(plan, (selection.page - 1) * selection.page_size, limit, after)
     },
 
     async candidates (selection, stalledBefore) {

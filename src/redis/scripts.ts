@@ -226,11 +226,12 @@ return 1
 `
 
 // KEYS: active index, index meta, started index. ARGV: activity prefix, location prefix, offset,
-// limit, order within a group ('desc' or 'asc'), the number of groups, then per group the
+// limit, order within a group ('desc' or 'asc'), the cursor (group number, score, contact id of
+// the last entry already seen; group 0 for none), the number of groups, then per group the
 // number of its sorted sets followed by key, min and max of each. The page is the groups one
-// after the other, each a merge of its sets by score then contact id, from offset on.
-// Returns {total, unindexed, id, score, id, score, ...}; unindexed counts the active contacts
-// the listing indexes do not hold (values that are not ours).
+// after the other, each a merge of its sets by score then contact id, from the cursor or the
+// offset on. Returns {total, unindexed, id, score, group, ...}; unindexed counts the active
+// contacts the listing indexes do not hold (values that are not ours).
 const LIST_PAGE = NOW_MS + `
 local EXPIRY, META, STARTED = KEYS[1], KEYS[2], KEYS[3]
 local ACTIVITY, LOCATION = ARGV[1], ARGV[2]
@@ -239,8 +240,10 @@ local now = string.format('%d', now_ms())
 while reap(now, 1000) == 1000 do end
 
 local skip, need, desc = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == 'desc'
-local groups, i = {}, 7
-for g = 1, tonumber(ARGV[6]) do
+local cursor_group = tonumber(ARGV[6])
+local cursor = { ARGV[8], tonumber(ARGV[7]), ARGV[7] }
+local groups, i = {}, 10
+for g = 1, tonumber(ARGV[9]) do
   local sets = {}
   for s = 1, tonumber(ARGV[i]) do
     sets[s] = { ARGV[i + 1], ARGV[i + 2], ARGV[i + 3] }
@@ -266,6 +269,7 @@ local function id_before (a, b)
   return #a < #b
 end
 
+-- Entries are {id, score, score as Redis wrote it}.
 local function before (a, b)
   if a[2] ~= b[2] then
     if desc then return a[2] > b[2] end
@@ -275,27 +279,54 @@ local function before (a, b)
   return id_before(a[1], b[1])
 end
 
+local function bound_value (bound)
+  if bound == '-inf' then return -math.huge end
+  if bound == '+inf' then return math.huge end
+  return tonumber((string.gsub(bound, '^%(', '')))
+end
+
+-- The entries of a set in order, from its start or, with the cursor, from past it.
+local function fetch (set, limit, after)
+  local min, max, extra = set[2], set[3], 0
+  if after then
+    -- Narrow the range to the cursor's side; ties at the cursor's score are sorted out below.
+    if desc and bound_value(max) >= after[2] then max = after[3] end
+    if not desc and bound_value(min) <= after[2] then min = after[3] end
+    extra = redis.call('ZCOUNT', set[1], after[3], after[3])
+  end
+  local rows
+  if desc then
+    rows = redis.call('ZRANGE', set[1], max, min, 'BYSCORE', 'REV', 'LIMIT', 0, limit + extra, 'WITHSCORES')
+  else
+    rows = redis.call('ZRANGE', set[1], min, max, 'BYSCORE', 'LIMIT', 0, limit + extra, 'WITHSCORES')
+  end
+  local entries = {}
+  for r = 1, #rows, 2 do
+    local entry = { rows[r], tonumber(rows[r + 1]), rows[r + 1] }
+    if not after or before(after, entry) then entries[#entries + 1] = entry end
+  end
+  return entries
+end
+
 local page = { total, redis.call('ZCARD', EXPIRY) - redis.call('HLEN', META) }
 for g, sets in ipairs(groups) do
   if need == 0 then break end
-  if skip >= counts[g] then
+  if g < cursor_group then
+    -- before the cursor: already seen
+  elseif cursor_group == 0 and skip >= counts[g] then
     skip = skip - counts[g]
   else
+    local after = g == cursor_group and cursor or nil
     local entries = {}
     for _, set in ipairs(sets) do
-      local rows
-      if desc then
-        rows = redis.call('ZRANGE', set[1], set[3], set[2], 'BYSCORE', 'REV', 'LIMIT', 0, skip + need, 'WITHSCORES')
-      else
-        rows = redis.call('ZRANGE', set[1], set[2], set[3], 'BYSCORE', 'LIMIT', 0, skip + need, 'WITHSCORES')
-      end
-      for r = 1, #rows, 2 do entries[#entries + 1] = { rows[r], tonumber(rows[r + 1]), rows[r + 1] } end
+      for _, entry in ipairs(fetch(set, skip + need, after)) do entries[#entries + 1] = entry end
     end
     table.sort(entries, before)
     local last = math.min(#entries, skip + need)
     for e = skip + 1, last do
       page[#page + 1] = entries[e][1]
       page[#page + 1] = entries[e][3]
+      page[#page + 1] = g
     end
     need = need - math.max(0, last - skip)
     skip = 0

@@ -6,9 +6,12 @@
 import type { ListingRepository } from '../plugins/listing-repository.js'
 import { pageInfo, selectPage, summarizeSlots, type ActiveCounts, type ActivePage, type ActiveSelection } from './active-listing.js'
 import { readConversations, type Conversation } from './conversation-summary.js'
+import { decodeCursor, encodeCursor } from './listing-cursor.js'
+import { InvalidCursorError } from '../errors.js'
 
 export interface ActiveListing extends Omit<ActivePage, 'items'> {
   items: Conversation[]
+  next_cursor: string | null
   /** Active contacts left out because their stored value is not a state of ours. */
   unreadable: string[]
   unindexed: number
@@ -16,13 +19,32 @@ export interface ActiveListing extends Omit<ActivePage, 'items'> {
 
 export async function listActive (listing: ListingRepository, selection: ActiveSelection, nowMs: number, stallAfterMs: number): Promise<ActiveListing> {
   const stalledBefore = nowMs - stallAfterMs
-  const page = await listing.page(selection, stalledBefore)
-  const found = page ?? await listing.candidates(selection, stalledBefore)
-  const { states, unreadable } = await listing.read(found.contactIds)
+  const after = selection.cursor === undefined ? null : decodeCursor(selection.cursor, selection)
+  // Past a cursor the total says nothing of what is left: one more entry tells whether there is.
+  const page = await listing.page(selection, stalledBefore, after, selection.page_size + (after === null ? 0 : 1))
+
+  if (page === null) {
+    if (after !== null) throw new InvalidCursorError('a search (q), or a sort by conversation_started with a filter, reads every candidate and has no cursor')
+    const found = await listing.candidates(selection, stalledBefore)
+    const { states, unreadable } = await listing.read(found.entries.map((entry) => entry.contactId))
+    const read = readConversations(states, nowMs, stallAfterMs)
+    return { ...selectPage(read.conversations, selection), next_cursor: null, unreadable: [...unreadable, ...read.unreadable], unindexed: found.unindexed }
+  }
+
+  const entries = page.entries.slice(0, selection.page_size)
+  const paging = after === null
+    ? pageInfo(page.total, selection)
+    : { ...pageInfo(page.total, selection), has_next: page.entries.length > selection.page_size, has_prev: true }
+  const last = entries[entries.length - 1]
+  const { states, unreadable } = await listing.read(entries.map((entry) => entry.contactId))
   const read = readConversations(states, nowMs, stallAfterMs)
-  const skipped = { unreadable: [...unreadable, ...read.unreadable], unindexed: found.unindexed }
-  if (page !== null) return { items: read.conversations, ...pageInfo(page.total, selection), ...skipped }
-  return { ...selectPage(read.conversations, selection), ...skipped }
+  return {
+    items: read.conversations,
+    ...paging,
+    next_cursor: paging.has_next && last !== undefined ? encodeCursor(selection, last) : null,
+    unreadable: [...unreadable, ...read.unreadable],
+    unindexed: page.unindexed
+  }
 }
 
 export async function summarizeActive (listing: ListingRepository, locationId: string | undefined, nowMs: number, stallAfterMs: number): Promise<ActiveCounts & { unindexed: number }> {

@@ -21,6 +21,7 @@ export interface ActiveSelection extends ActiveFilters {
   order: 'asc' | 'desc'
   page: number
   page_size: number
+  cursor?: string
 }
 
 export interface ActivePage {

@@ -27,7 +27,7 @@ const SUMMARY_KEYS = [
 ].sort()
 
 const PAGE_KEYS = [
-  'conversations', 'total_count', 'page', 'page_size', 'total_pages', 'has_next', 'has_prev', 'skipped_unreadable'
+  'conversations', 'total_count', 'page', 'page_size', 'total_pages', 'has_next', 'has_prev', 'next_cursor', 'skipped_unreadable'
 ].sort()
 
 const HOUR_MS = 3_600_000
@@ -94,6 +94,7 @@ t.test('with no active conversation: an empty first page and a summary of zeros'
     total_pages: 0,
     has_next: false,
     has_prev: false,
+    next_cursor: null,
     skipped_unreadable: 0
   })
   t.strictSame(await summary(t, app), zeroSummary(), 'every key present, all zero')
@@ -385,6 +386,7 @@ t.test('paging', async (t) => {
     total_pages: 3,
     has_next: false,
     has_prev: true,
+    next_cursor: null,
     skipped_unreadable: 0
   }, 'a page past the end is empty, with the right totals')
   t.strictSame((await listing(t, app, 'page=99')).conversations, [])

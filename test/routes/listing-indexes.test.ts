@@ -84,7 +84,7 @@ const starts: number[] = []
 
 /** An instant (µs) from `pool` again (ties, often written differently), or a new one in range. */
 function instant (pool: number[], fromMs: number, toMs: number, avoidCutoff: boolean): number {
-  if (pool.length > 0 && chance(0.2)) return pick(pool)
+  if (pool.length > 0 && chance(0.3)) return pick(pool)
   const nearCutoff = (ms: number): boolean => avoidCutoff && ms >= CUTOFF_FROM && ms <= CUTOFF_TO
   let ms = int(fromMs, toMs)
   while (nearCutoff(ms)) ms = int(fromMs, toMs)
@@ -270,8 +270,8 @@ t.test('listing and summary agree with a brute force over every live document, u
     if (roll < 0.48) return await put(main, id, randomDocument(id), batch)
     // The same document again: a null last_interaction moves to the time of this write.
     if (roll < 0.54) return await put(main, id, model.get(id) as Doc, batch)
-    if (roll < 0.80) return await patch(main, id, batch)
-    if (roll < 0.83) return await patch(main, absent.length > 0 ? pick(absent) : randomId(taken), batch)
+    if (roll < 0.82) return await patch(main, id, batch)
+    if (roll < 0.85) return await patch(main, absent.length > 0 ? pick(absent) : randomId(taken), batch)
     if (roll < 0.97) return await remove(id, batch)
     return await remove(absent.length > 0 ? pick(absent) : randomId(taken), batch)
   }
@@ -350,7 +350,7 @@ t.test('listing and summary agree with a brute force over every live document, u
       selection.location_id = chance(0.1) ? 'loc-none' : pick(LOCATIONS)
       params.push(`location_id=${selection.location_id}`)
     }
-    if (chance(0.25)) {
+    if (chance(0.2)) {
       selection.stage = pick(STAGES)
       params.push(`stage=${selection.stage}`)
     }
@@ -383,8 +383,10 @@ t.test('listing and summary agree with a brute force over every live document, u
     }
     const total = selectPage(conversations, selection).total_count
     if (chance(0.85)) {
-      // Pages up to two past the end, now and then the largest page number allowed.
-      selection.page = chance(0.04) ? 100000 : int(1, Math.ceil(total / selection.page_size) + 2)
+      // Mostly a page that exists; else one or two past the end, or the largest page number allowed.
+      const pages = Math.ceil(total / selection.page_size)
+      const roll = random()
+      selection.page = roll < 0.04 ? 100000 : roll < 0.2 ? pages + int(1, 2) : int(1, Math.max(1, pages))
       params.push(`page=${selection.page}`)
     }
     const view = pick(['', 'summary', 'full'])
