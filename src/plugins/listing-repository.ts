@@ -37,8 +37,13 @@ export interface ListingRepository {
   page: (selection: ActiveSelection, stalledBefore: number, after: CursorPosition | null, limit: number) => Promise<PlanPage | null>
   /** Every conversation the filters other than `q` keep, for the queries no index serves. */
   candidates: (selection: ActiveSelection, stalledBefore: number) => Promise<PlanPage>
-  /** The states of these contacts, in order; missing ones are left out, unreadable ones named. */
-  read: (contactIds: string[]) => Promise<{ states: ActiveState[], unreadable: string[] }>
+  /** The states of these contacts, in order; missing and unreadable ones are named apart. */
+  read: (contactIds: string[]) => Promise<{ states: ActiveState[], unreadable: string[], missing: string[] }>
+  /**
+   * Takes out of the indexes the contacts whose state turned out missing although the indexes
+   * hold them (deleted or evicted behind the service's back); checked again atomically.
+   */
+  forgetGhosts: (contactIds: string[]) => Promise<number>
   /** Per slot, globally or for one location. */
   countSlots: (locationId: string | undefined, stalledBefore: number) => Promise<{ slots: SlotCount[], unindexed: number }>
 }
@@ -89,6 +94,7 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
     async read (contactIds) {
       const states: ActiveState[] = []
       const unreadable: string[] = []
+      const missing: string[] = []
       for (let start = 0; start < contactIds.length; start += READ_BATCH) {
         const batch = contactIds.slice(start, start + READ_BATCH)
         const pipeline = redis.pipeline()
@@ -99,11 +105,16 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
           if (err && !isWrongType(err)) throw isOutage(err) ? new RedisUnavailableError({ cause: err }) : err
           const stored = err ? UNREADABLE : decodeEnvelope(fields as Array<string | null>)
           if (stored === UNREADABLE) unreadable.push(contactId)
-          // null: expired between the index read and this one.
-          else if (stored !== null) states.push({ ...stored, contactId })
+          else if (stored === null) missing.push(contactId)
+          else states.push({ ...stored, contactId })
         })
       }
-      return { states, unreadable }
+      return { states, unreadable, missing }
+    },
+
+    async forgetGhosts (contactIds) {
+      if (contactIds.length === 0) return 0
+      return await whileAvailable(redis.removeGhosts(3 + contactIds.length, ...scriptKeys, ...contactIds.map(keys.state), ...prefixes, ...contactIds))
     },
 
     async countSlots (locationId, stalledBefore) {

@@ -36,7 +36,10 @@ export async function listActive (listing: ListingRepository, selection: ActiveS
     ? pageInfo(page.total, selection)
     : { ...pageInfo(page.total, selection), has_next: page.entries.length > selection.page_size, has_prev: true }
   const last = entries[entries.length - 1]
-  const { states, unreadable } = await listing.read(entries.map((entry) => entry.contactId))
+  const { states, unreadable, missing } = await listing.read(entries.map((entry) => entry.contactId))
+  // Expired in the instant since the script, or removed behind the service's back: the latter
+  // would shorten pages and inflate counts until the sweep, so they are taken out now.
+  await listing.forgetGhosts(missing)
   const read = readConversations(states, nowMs, stallAfterMs)
   return {
     items: read.conversations,
