@@ -48,6 +48,9 @@ export interface ListingRepository {
   countSlots: (locationId: string | undefined, stalledBefore: number) => Promise<{ slots: SlotCount[], unindexed: number }>
 }
 
+/** Active contacts minus indexed ones; never below zero, even while the sweep has drift to repair. */
+const unindexedCount = (difference: unknown): number => Math.max(0, Number(difference))
+
 // Documents read per round trip when a query reads every candidate.
 const READ_BATCH = 500
 
@@ -75,7 +78,7 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
     for (let i = 2; i < reply.length; i += 3) {
       entries.push({ contactId: String(reply[i]), score: String(reply[i + 1]), group: Number(reply[i + 2]) })
     }
-    return { total: Number(reply[0]), unindexed: Number(reply[1]), entries }
+    return { total: Number(reply[0]), unindexed: unindexedCount(reply[1]), entries }
   }
 
   return {
@@ -122,7 +125,7 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
       const reply = await withOurIndex(() => redis.countSlots(...scriptKeys,
         ...prefixes, scope, `(${stalledBefore}`, ...ALL_SLOTS.map(slotName)))
       const slots = ALL_SLOTS.map((slot, i) => ({ slot, size: Number(reply[2 * i]), stalled: Number(reply[2 * i + 1]) }))
-      return { slots, unindexed: Number(reply[reply.length - 1]) }
+      return { slots, unindexed: unindexedCount(reply[reply.length - 1]) }
     }
   }
 }
