@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
+import { freePort } from '../test/support/free-port.js'
 import { fileURLToPath } from 'node:url'
 
 export interface Child {
@@ -20,16 +20,6 @@ const children = new Set<ChildProcess>()
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL')
 })
-
-export async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 /** Starts a child, keeps the tail of its output for error messages, resolves when `ready` says so. */
 function launch (command: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess, output: () => string } {

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
-import { freePort } from './support/redis-server.js'
+import { freePort } from './support/free-port.js'
 import { privateRedis } from './helper.js'
 
 t.test('the server listens, answers, logs JSON and exits 0 on SIGTERM', async (t) => {

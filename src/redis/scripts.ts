@@ -225,6 +225,17 @@ index(ARGV[1], ARGV[5], last_activity, ARGV[7], expires)
 return 1
 `
 
+// Shared by the reads of the listing indexes. KEYS: active index, index meta, started index.
+// ARGV: activity prefix, location prefix, then the script's own. Every expired contact is taken
+// out of the indexes first, so nothing counted or listed after is one.
+const READ_PRELUDE = NOW_MS + `
+local EXPIRY, META, STARTED = KEYS[1], KEYS[2], KEYS[3]
+local ACTIVITY, LOCATION = ARGV[1], ARGV[2]
+` + INDEX_LIB + `
+local now = string.format('%d', now_ms())
+while reap(now, 1000) == 1000 do end
+`
+
 // KEYS: active index, index meta, started index. ARGV: activity prefix, location prefix, offset,
 // limit, order within a group ('desc' or 'asc'), the cursor (group number, score, contact id of
 // the last entry already seen; group 0 for none), the number of groups, then per group the
@@ -232,13 +243,7 @@ return 1
 // after the other, each a merge of its sets by score then contact id, from the cursor or the
 // offset on. Returns {total, unindexed, id, score, group, ...}; unindexed counts the active
 // contacts the listing indexes do not hold (values that are not ours).
-const LIST_PAGE = NOW_MS + `
-local EXPIRY, META, STARTED = KEYS[1], KEYS[2], KEYS[3]
-local ACTIVITY, LOCATION = ARGV[1], ARGV[2]
-` + INDEX_LIB + `
-local now = string.format('%d', now_ms())
-while reap(now, 1000) == 1000 do end
-
+const LIST_PAGE = READ_PRELUDE + `
 local skip, need, desc = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == 'desc'
 local cursor_group = tonumber(ARGV[6])
 local cursor = { ARGV[8], tonumber(ARGV[7]), ARGV[7] }
@@ -339,12 +344,7 @@ return page
 // prefix of the slots to count (all, or one location's), the stalled bound (max score of a
 // stalled last activity), then slot names. Returns per slot its size and, for unqualified
 // slots, how many are stalled; then the unindexed count as in LIST_PAGE.
-const COUNT_SLOTS = NOW_MS + `
-local EXPIRY, META, STARTED = KEYS[1], KEYS[2], KEYS[3]
-local ACTIVITY, LOCATION = ARGV[1], ARGV[2]
-` + INDEX_LIB + `
-local now = string.format('%d', now_ms())
-while reap(now, 1000) == 1000 do end
+const COUNT_SLOTS = READ_PRELUDE + `
 local counts = {}
 for i = 5, #ARGV do
   local key = ARGV[3] .. ARGV[i]

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { botState, build, eventually, privateRedis } from '../helper.js'
-import { freePort } from '../support/redis-server.js'
+import { freePort } from '../support/free-port.js'
 
 const stateBody = { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(botState()) }
 

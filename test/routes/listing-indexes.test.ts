@@ -10,6 +10,7 @@
  * Reproduce a failure with the seed it prints: LISTING_SEED=<seed> npx tap test/routes/listing-indexes.test.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { prng } from '../fixtures/prng.js'
 import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { botState, build, deleteState, getState, patchState, putState, type TestApp } from '../helper.js'
@@ -32,18 +33,6 @@ const ADDRESSES = ['12 Maple Ave', '9 Oak Street', '1 maple court', '1412 Elm St
 const SEARCHES = ['smith', 'MAPLE', 'oak st', 'lead', 'c-', 'x', 'núñez', 'Elm St, T', 'nobody']
 // Python isoformat() offsets, in minutes; null: a naive datetime (read as UTC).
 const OFFSETS = [null, null, null, 0, 60, 120, -300, -240, 330, 345, -210]
-
-/** mulberry32: a small PRNG, so that a seed replays the same run. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const random = prng(SEED)
 const chance = (p: number): boolean => random() < p

@@ -3,6 +3,7 @@
  * counts by stage and temperature. A randomized test compares selectPage with a brute force.
  */
 import t from 'tap'
+import { prng } from '../fixtures/prng.js'
 import { selectPage, summarizeSlots, type ActiveSelection, type SortKey } from '../../src/state/active-listing.js'
 import type { Conversation, ConversationSummary } from '../../src/state/conversation-summary.js'
 
@@ -159,18 +160,6 @@ t.test('summarizeSlots: every key, zero where none, sums by stage, temperature, 
 })
 
 // --- Randomized comparison with a brute force --------------------------------------------------
-
-/** mulberry32: a small PRNG with a fixed seed, so that a failure reproduces. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function bruteForce (conversations: Conversation[], sel: ActiveSelection) {
   const kept: Conversation[] = []

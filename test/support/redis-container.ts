@@ -4,7 +4,8 @@
  * port is fixed so that a test can stop the container and start a new one at the same address.
  */
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers'
-import { freePort, type TestRedisServer } from './redis-server.js'
+import { freePort } from './free-port.js'
+import type { TestRedisServer } from './redis-server.js'
 
 const IMAGE = 'redis:7'
 

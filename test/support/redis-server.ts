@@ -3,8 +3,8 @@
  * on the same port (to play an outage). Killed when the test process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { once } from 'node:events'
+import { freePort } from './free-port.js'
 
 export interface TestRedisServer {
   url: string
@@ -13,16 +13,6 @@ export interface TestRedisServer {
   stop: () => Promise<void>
   /** Starts it again on the same port, empty. */
   start: () => Promise<void>
-}
-
-export async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
 }
 
 const children = new Set<ChildProcess>()
