@@ -9,6 +9,8 @@ import { decorateRawBody, registerJsonBodyParser } from './http/json-body.js'
 import { validatorCompiler } from './http/validator-compiler.js'
 import errorHandler from './plugins/error-handler.js'
 import requestLogging from './plugins/request-logging.js'
+import gracefulClose from './plugins/graceful-close.js'
+import accessControl from './plugins/access-control.js'
 import redisPlugin from './plugins/redis.js'
 import stateRepository from './plugins/state-repository.js'
 import metrics from './plugins/metrics.js'
@@ -53,6 +55,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   await app.register(errorHandler)
   await app.register(requestLogging)
+  await app.register(gracefulClose)
+  await app.register(accessControl, { apiKeys: config.apiKeys })
   await app.register(metrics)
   await app.register(redisPlugin, { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs })
   await app.register(stateRepository, {

@@ -25,7 +25,11 @@ export const EnvSchema = Type.Object({
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000, description: 'A Redis command slower than this fails the request with 503' }),
   IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400, description: 'How long an Idempotency-Key is remembered' }),
   REQUIRE_PRECONDITION: Type.Boolean({ default: false, description: 'Refuse writes of an existing state without If-Match (428)' }),
-  SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 60, description: 'Period of the index sweep; 0 turns it off' })
+  SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 60, description: 'Period of the index sweep; 0 turns it off' }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000, description: 'How long a shutdown waits for requests in flight' }),
+  API_KEYS: Type.String({ default: '', description: 'Comma-separated <scope>:<token>, scope read or write; unset: no access control' }),
+  ALLOW_ANONYMOUS: Type.Boolean({ default: false, description: 'Lets NODE_ENV=production run without API_KEYS' }),
+  NODE_ENV: Type.String({ default: 'development' })
 })
 
 type Env = Static<typeof EnvSchema>
@@ -43,6 +47,15 @@ export interface Config {
   idempotencyTtlSeconds: number
   requirePrecondition: boolean
   sweepIntervalSeconds: number
+  shutdownGraceMs: number
+  /** Empty: the service runs open. */
+  apiKeys: ApiKey[]
+}
+
+export interface ApiKey {
+  /** write includes read. */
+  scope: 'read' | 'write'
+  token: string
 }
 
 export class ConfigError extends Error {
@@ -55,7 +68,9 @@ function describe (error: AjvError, env: Record<string, unknown>): string {
   const variable = error.instancePath.replace(/^\//, '')
   const allowed = error.params.allowedValues as unknown[] | undefined
   const rule = allowed !== undefined ? `must be one of ${allowed.join(', ')}` : error.message
-  return `${variable} ${rule} (got ${JSON.stringify(env[variable])})`
+  // A credential is never repeated back, not even a malformed one.
+  const got = variable === 'API_KEYS' ? '' : ` (got ${JSON.stringify(env[variable])})`
+  return `${variable} ${rule}${got}`
 }
 
 /** What ioredis would fail on only later, at connection time, with a less helpful message. */
@@ -74,6 +89,21 @@ function checkRedisUrl (value: string): void {
   }
 }
 
+// Tokens are compared as bearer credentials: visible ASCII, no comma (the list separator).
+const API_KEY_ENTRY = /^(read|write):([\x21-\x2b\x2d-\x7e]{16,})$/
+
+/** API_KEYS as entries; the message never repeats a token. */
+function parseApiKeys (value: string): ApiKey[] {
+  if (value.trim() === '') return []
+  return value.split(',').map((entry, i) => {
+    const match = API_KEY_ENTRY.exec(entry.trim())
+    if (match === null) {
+      throw new ConfigError(`Invalid configuration: API_KEYS entry ${i + 1} must be read:<token> or write:<token>, the token at least 16 visible characters without commas`)
+    }
+    return { scope: match[1] as ApiKey['scope'], token: match[2] as string }
+  })
+}
+
 /** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
 export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
   let parsed: Env
@@ -85,6 +115,10 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     throw new ConfigError(`Invalid configuration: ${details || (err as Error).message}`)
   }
   checkRedisUrl(parsed.REDIS_URL)
+  const apiKeys = parseApiKeys(parsed.API_KEYS)
+  if (apiKeys.length === 0 && parsed.NODE_ENV === 'production' && !parsed.ALLOW_ANONYMOUS) {
+    throw new ConfigError('Invalid configuration: API_KEYS is required with NODE_ENV=production (set ALLOW_ANONYMOUS=true to run open on purpose)')
+  }
   return {
     port: parsed.PORT,
     host: parsed.HOST,
@@ -97,6 +131,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     redisCommandTimeoutMs: parsed.REDIS_COMMAND_TIMEOUT_MS,
     idempotencyTtlSeconds: parsed.IDEMPOTENCY_TTL_SECONDS,
     requirePrecondition: parsed.REQUIRE_PRECONDITION,
-    sweepIntervalSeconds: parsed.SWEEP_INTERVAL_SECONDS
+    sweepIntervalSeconds: parsed.SWEEP_INTERVAL_SECONDS,
+    shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    apiKeys
   }
 }

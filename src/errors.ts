@@ -4,6 +4,12 @@
  */
 import createError from '@fastify/error'
 
+export const UnauthorizedError = createError<'UNAUTHORIZED', 401, [string]>(
+  'UNAUTHORIZED', 'Authentication required: %s', 401)
+
+export const ForbiddenError = createError<'FORBIDDEN', 403, []>(
+  'FORBIDDEN', 'This token may only read: writes need a write token', 403)
+
 export const StateNotFoundError = createError<'STATE_NOT_FOUND', 404, [string]>(
   'STATE_NOT_FOUND', 'No state stored for contact %s', 404)
 

@@ -5,8 +5,6 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp, REDACTED_PATHS } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 
-const SHUTDOWN_GRACE_MS = 10_000
-
 async function main (): Promise<void> {
   let config
   try {
@@ -26,7 +24,10 @@ async function main (): Promise<void> {
     }
   })
 
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+  if (config.apiKeys.length === 0) app.log.warn('API_KEYS is not set: every route is open to anyone who can reach the service')
+
+  // On SIGTERM: stop accepting, let the requests in flight finish, close Redis, exit 0.
+  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'Shutting down after an error')
     else app.log.info({ signal }, 'Shutting down')
     await app.close()

@@ -20,7 +20,9 @@ t.test('defaults match the documented table', async (t) => {
     redisCommandTimeoutMs: 1000,
     idempotencyTtlSeconds: 86400,
     requirePrecondition: false,
-    sweepIntervalSeconds: 60
+    sweepIntervalSeconds: 60,
+    shutdownGraceMs: 10000,
+    apiKeys: []
   })
 })
 
@@ -37,7 +39,9 @@ t.test('every variable is read and converted', async (t) => {
     REDIS_COMMAND_TIMEOUT_MS: '250',
     IDEMPOTENCY_TTL_SECONDS: '600',
     REQUIRE_PRECONDITION: 'true',
-    SWEEP_INTERVAL_SECONDS: '0'
+    SWEEP_INTERVAL_SECONDS: '0',
+    SHUTDOWN_GRACE_MS: '2500',
+    API_KEYS: 'write:0123456789abcdef0123'
   }), {
     port: 8080,
     host: '0.0.0.0',
@@ -50,7 +54,9 @@ t.test('every variable is read and converted', async (t) => {
     redisCommandTimeoutMs: 250,
     idempotencyTtlSeconds: 600,
     requirePrecondition: true,
-    sweepIntervalSeconds: 0
+    sweepIntervalSeconds: 0,
+    shutdownGraceMs: 2500,
+    apiKeys: [{ scope: 'write', token: '0123456789abcdef0123' }]
   })
 })
 

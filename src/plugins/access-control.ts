@@ -1,0 +1,52 @@
+/**
+ * Access control by bearer token (API_KEYS): a read token for reads, a write token for writes
+ * too. Routes marked `config: { public: true }` (health) stay open. Without API_KEYS the service
+ * is open (server.ts warns; config.ts refuses it in production unless ALLOW_ANONYMOUS=true).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import fp from 'fastify-plugin'
+import type { ApiKey } from '../config.js'
+import { ForbiddenError, UnauthorizedError } from '../errors.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Answered without a token. */
+    public?: boolean
+  }
+  interface FastifyRequest {
+    /** A short digest of the caller's token, never the token: for logs and rate limits. */
+    tokenId: string | null
+  }
+}
+
+const WRITE_METHODS = new Set(['PUT', 'PATCH', 'DELETE', 'POST'])
+const BEARER = /^Bearer +([\x21-\x7e]+) *$/i
+const REALM = 'Bearer realm="seller-state"'
+
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest()
+
+export default fp<{ apiKeys: ApiKey[] }>(async function accessControl (app, { apiKeys }) {
+  app.decorateRequest('tokenId', null)
+  if (apiKeys.length === 0) return
+  // Compared as equal-length digests, every key every time: no timing tells a near miss.
+  const keys = apiKeys.map(({ scope, token }) => ({ scope, digest: digest(token) }))
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.public === true) return
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1]
+    const presented = token === undefined ? null : digest(token)
+    let scope: ApiKey['scope'] | null = null
+    for (const key of keys) {
+      if (presented !== null && timingSafeEqual(key.digest, presented) && scope !== 'write') scope = key.scope
+    }
+    if (scope === null) {
+      reply.header('www-authenticate', REALM)
+      throw new UnauthorizedError(token === undefined ? 'send Authorization: Bearer <token>' : 'the token is not valid')
+    }
+    if (WRITE_METHODS.has(request.method) && scope !== 'write') {
+      reply.header('www-authenticate', `${REALM}, error="insufficient_scope"`)
+      throw new ForbiddenError()
+    }
+    request.tokenId = (presented as Buffer).toString('hex').slice(0, 12)
+  })
+}, { name: 'access-control' })
