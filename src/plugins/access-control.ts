@@ -48,5 +48,6 @@ export default fp<{ apiKeys: ApiKey[] }>(async function accessControl (app, { ap
       throw new ForbiddenError()
     }
     request.tokenId = (presented as Buffer).toString('hex').slice(0, 12)
+    request.log = request.log.child({ token: request.tokenId })
   })
 }, { name: 'access-control' })

@@ -62,6 +62,8 @@ t.test('tokens never reach the logs', async (t) => {
   await getState(app, 'contact-1', bearer(`${READ}-wrong`))
   t.ok(lines.length > 3, `${lines.length} log lines written`)
   t.notOk(lines.some((line) => line.includes(READ) || line.includes(WRITE)), 'no line holds a token')
+  const attributed = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request completed')
+  t.match(attributed[0], { token: /^[0-9a-f]{12}$/ }, 'a request is attributed to a digest of its token')
 })
 
 t.test('configuration: entries are checked without repeating a token; production needs keys', async (t) => {
