@@ -7,10 +7,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { decorateRawBody, registerJsonBodyParser } from './http/json-body.js'
 import { validatorCompiler } from './http/validator-compiler.js'
+import { RequestLog } from './http/request-log.js'
 import errorHandler from './plugins/error-handler.js'
-import requestLogging from './plugins/request-logging.js'
 import gracefulClose from './plugins/graceful-close.js'
 import accessControl from './plugins/access-control.js'
+import openapi, { DOCS_PREFIX } from './plugins/openapi.js'
 import redisPlugin from './plugins/redis.js'
 import stateRepository from './plugins/state-repository.js'
 import metrics from './plugins/metrics.js'
@@ -39,8 +40,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: REDACTED_PATHS },
     bodyLimit: config.bodyLimitBytes,
-    // Replaced by request-logging.ts: Fastify's two info lines per request cost the hot path.
-    disableRequestLogging: true,
+    logController: new RequestLog(),
     // A trailing slash is a typo, not another resource. Ids of any length reach the schema,
     // which answers 400, instead of the router's 414.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 65536 }
@@ -54,9 +54,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.decorate('config', config)
 
   await app.register(errorHandler)
-  await app.register(requestLogging)
   await app.register(gracefulClose)
-  await app.register(accessControl, { apiKeys: config.apiKeys })
+  await app.register(accessControl, { apiKeys: config.apiKeys, publicPrefixes: [DOCS_PREFIX] })
+  await app.register(openapi)
   await app.register(metrics)
   await app.register(redisPlugin, { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs })
   await app.register(stateRepository, {

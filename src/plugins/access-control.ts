@@ -1,7 +1,8 @@
 /**
  * Access control by bearer token (API_KEYS): a read token for reads, a write token for writes
- * too. Routes marked `config: { public: true }` (health) stay open. Without API_KEYS the service
- * is open (server.ts warns; config.ts refuses it in production unless ALLOW_ANONYMOUS=true).
+ * too. Routes marked `config: { public: true }` (health) and those under `publicPrefixes` (the
+ * API's documentation) stay open. Without API_KEYS the service is open (server.ts warns;
+ * config.ts refuses it in production unless ALLOW_ANONYMOUS=true).
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
@@ -25,7 +26,13 @@ const REALM = 'Bearer realm="seller-state"'
 
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest()
 
-export default fp<{ apiKeys: ApiKey[] }>(async function accessControl (app, { apiKeys }) {
+export interface AccessControlOptions {
+  apiKeys: ApiKey[]
+  /** Routes under these paths are open: routes registered by other plugins carry no config. */
+  publicPrefixes: string[]
+}
+
+export default fp<AccessControlOptions>(async function accessControl (app, { apiKeys, publicPrefixes }) {
   app.decorateRequest('tokenId', null)
   if (apiKeys.length === 0) return
   // Compared as equal-length digests, every key every time: no timing tells a near miss.
@@ -33,6 +40,8 @@ export default fp<{ apiKeys: ApiKey[] }>(async function accessControl (app, { ap
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public === true) return
+    const route = request.routeOptions.url ?? ''
+    if (publicPrefixes.some((prefix) => route === prefix || route.startsWith(`${prefix}/`))) return
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1]
     const presented = token === undefined ? null : digest(token)
     let scope: ApiKey['scope'] | null = null

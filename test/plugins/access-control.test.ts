@@ -77,3 +77,17 @@ t.test('configuration: entries are checked without repeating a token; production
   t.same(loadConfig({ NODE_ENV: 'production', ALLOW_ANONYMOUS: 'true' }).apiKeys, [], 'unless ALLOW_ANONYMOUS=true')
   t.equal(loadConfig({ NODE_ENV: 'production', ...KEYS }).apiKeys.length, 2)
 })
+
+t.test('the API documentation is open, and lists every route', async (t) => {
+  const { app } = await build(t, KEYS)
+  const json = await app.inject({ url: '/docs/json' })
+  t.equal(json.statusCode, 200)
+  const document = json.json()
+  t.equal(document.openapi, '3.0.3')
+  t.same(Object.keys(document.paths).sort(), [
+    '/health/live', '/health/ready', '/metrics', '/seller/active', '/seller/active/summary', '/seller/state/{contactId}'
+  ])
+  t.same(Object.keys(document.paths['/seller/state/{contactId}']).sort(), ['delete', 'get', 'patch', 'put'])
+  const page = await app.inject({ url: '/docs' })
+  t.ok(page.statusCode === 200 || page.statusCode === 302, `the browsable page answers (${page.statusCode})`)
+})

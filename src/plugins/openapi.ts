@@ -1,0 +1,35 @@
+/**
+ * The OpenAPI 3 document, generated from the routes' TypeBox schemas, at /docs/json, and a page
+ * to browse it at /docs. `npm run openapi` writes it to openapi.json for client generators.
+ */
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+
+export const DOCS_PREFIX = '/docs'
+
+export default fp(async function openapi (app) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'seller-state',
+        version: '1.0.0',
+        description: 'Durable conversation state of the seller-qualification SMS bot, and the dashboard\'s view of it.'
+      },
+      tags: [
+        { name: 'state', description: 'The bot: one GET and one PUT (or PATCH) per incoming SMS' },
+        { name: 'dashboard', description: 'Active conversations: pages and counts' },
+        { name: 'health', description: 'Liveness and readiness, always open' },
+        { name: 'operations', description: 'Prometheus metrics' }
+      ],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A token of API_KEYS: read, or write (which reads too)' }
+        }
+      },
+      security: [{ bearer: [] }]
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX })
+}, { name: 'openapi' })
