@@ -17,6 +17,7 @@ import stateRepository from './plugins/state-repository.js'
 import metrics from './plugins/metrics.js'
 import indexMaintenance from './plugins/index-maintenance.js'
 import listingRepository from './plugins/listing-repository.js'
+import httpMetrics from './plugins/http-metrics.js'
 import healthRoutes from '../routes/health.js'
 import metricsRoutes from '../routes/metrics.js'
 import stateRoutes from '../routes/state.js'
@@ -66,6 +67,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     requirePrecondition: config.requirePrecondition
   })
   await app.register(listingRepository, { keyPrefix: config.keyPrefix })
+  await app.register(httpMetrics)
   await app.register(indexMaintenance, {
     keyPrefix: config.keyPrefix,
     sweepIntervalSeconds: config.sweepIntervalSeconds,

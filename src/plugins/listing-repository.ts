@@ -44,6 +44,8 @@ export interface ListingRepository {
    * hold them (deleted or evicted behind the service's back); checked again atomically.
    */
   forgetGhosts: (contactIds: string[]) => Promise<number>
+  /** Contacts whose state has not expired. */
+  activeCount: () => Promise<number>
   /** Per slot, globally or for one location. */
   countSlots: (locationId: string | undefined, stalledBefore: number) => Promise<{ slots: SlotCount[], unindexed: number }>
 }
@@ -118,6 +120,10 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
     async forgetGhosts (contactIds) {
       if (contactIds.length === 0) return 0
       return await whileAvailable(redis.removeGhosts(3 + contactIds.length, ...scriptKeys, ...contactIds.map(keys.state), ...prefixes, ...contactIds))
+    },
+
+    async activeCount () {
+      return await whileAvailable(redis.zcount(keys.activeIndex, `(${Date.now()}`, '+inf'))
     },
 
     async countSlots (locationId, stalledBefore) {
