@@ -10,7 +10,8 @@ import { isOutage, whileAvailable } from '../redis/availability.js'
 import { decodeEnvelope, ENVELOPE_FIELDS, UNREADABLE, type StoredState } from '../redis/state-envelope.js'
 import { RedisUnavailableError } from '../errors.js'
 import { ALL_SLOTS } from '../state/index-entry.js'
-import { candidatePlan, planListing, type ListingPlan } from '../state/listing-plan.js'
+import { candidatePlan, planListing, type ListingPlan, type SetRange } from '../state/listing-plan.js'
+import { REAP_BATCH } from '../redis/scripts.js'
 import type { ActiveSelection, SlotCount } from '../state/active-listing.js'
 import type { CursorPosition } from '../state/listing-cursor.js'
 import { isWrongType } from './state-repository.js'
@@ -71,6 +72,24 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
     }
   }
 
+  /** Takes every expired contact out of the indexes, in short scripts: Redis never blocks long. */
+  async function reapExpired (): Promise<void> {
+    while (await withOurIndex(() => redis.reapExpired(...scriptKeys, ...prefixes)) === REAP_BATCH);
+  }
+
+  /** The members of one set within its score range, read by rank in chunks, in score order. */
+  async function membersOf ({ key, min, max }: SetRange): Promise<string[]> {
+    // Entries below the range: all scores under min (inclusive min), or up to it (exclusive).
+    const below = min === '-inf' ? 0 : await whileAvailable(redis.zcount(key, '-inf', min.startsWith('(') ? min.slice(1) : `(${min}`))
+    const count = await whileAvailable(redis.zcount(key, min, max))
+    const members: string[] = []
+    for (let start = below; start < below + count; start += READ_BATCH) {
+      const stop = Math.min(start + READ_BATCH, below + count) - 1
+      members.push(...await whileAvailable(redis.zrange(key, String(start), String(stop))))
+    }
+    return members
+  }
+
   async function runPlan (plan: ListingPlan, offset: number, limit: number, after: CursorPosition | null = null): Promise<PlanPage> {
     const groups = plan.groups.flatMap((sets) => [String(sets.length), ...sets.flatMap(({ key, min, max }) => [key, min, max])])
     const cursor = after === null ? ['0', '0', ''] : [String(after.group), after.score, after.contactId]
@@ -87,13 +106,19 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
     async page (selection, stalledBefore, after, limit) {
       const plan = planListing(keys, selection, stalledBefore)
       if (plan === null) return null
-      return await runPlan(plan, (selection.page - 1) * selection.page_size, limit, after)
+      await reapExpired()
+      // Past a cursor the page number means nothing.
+      const offset = after === null ? (selection.page - 1) * selection.page_size : 0
+      return await runPlan(plan, offset, limit, after)
     },
 
     async candidates (selection, stalledBefore) {
+      await reapExpired()
       const plan = candidatePlan(keys, selection, stalledBefore)
-      const { total } = await runPlan(plan, 0, 0)
-      return await runPlan(plan, 0, total)
+      const { unindexed } = await runPlan({ groups: [], within: 'desc' }, 0, 0)
+      const contactIds: string[] = []
+      for (const set of plan.groups.flat()) contactIds.push(...await membersOf(set))
+      return { total: contactIds.length, unindexed, entries: contactIds.map((contactId) => ({ contactId, score: '', group: 0 })) }
     },
 
     async read (contactIds) {
@@ -127,6 +152,7 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
     },
 
     async countSlots (locationId, stalledBefore) {
+      await reapExpired()
       const scope = locationId === undefined ? keys.activityPrefix : keys.locationSlotPrefix(locationId)
       const reply = await withOurIndex(() => redis.countSlots(...scriptKeys,
         ...prefixes, scope, `(${stalledBefore}`, ...ALL_SLOTS.map(slotName)))

@@ -41,10 +41,15 @@ export async function sweepIndex (redis: Redis, keys: KeySpace, entryOf: EntryOf
   const indexKeys = [keys.activeIndex, keys.indexMeta, keys.startedIndex]
   const prefixes = [keys.activityPrefix, keys.locationPrefix]
 
-  // Expired entries first, so that what is left and has no state is drift.
-  const expired = await whileAvailable(redis.zrange(keys.activeIndex, '-inf', `(${Date.now()}`, 'BYSCORE'))
-  if (expired.length > 0) {
-    report.expired = await whileAvailable(redis.removeGhosts(3 + expired.length, ...indexKeys, ...expired.map(keys.state), ...prefixes, ...expired))
+  // Expired entries first, so that what is left and has no state is drift; in chunks, so that a
+  // wave of expiries never makes one huge script.
+  for (;;) {
+    const expired = await whileAvailable(redis.zrange(keys.activeIndex, '-inf', `(${Date.now()}`, 'BYSCORE', 'LIMIT', 0, BATCH))
+    if (expired.length === 0) break
+    const removed = await whileAvailable(redis.removeGhosts(3 + expired.length, ...indexKeys, ...expired.map(keys.state), ...prefixes, ...expired))
+    report.expired += removed
+    // Entries past their time whose state still exists (a clock far behind): not ours to judge.
+    if (removed === 0) break
   }
   await inBatches((cursor) => redis.zscan(keys.activeIndex, cursor, 'COUNT', BATCH), async (flat) => {
     const ids = flat.filter((_, i) => i % 2 === 0)

@@ -35,6 +35,9 @@ export interface KeySpace {
   idempotency: (contactId: string, key: string) => string
   /** Held by the replica that runs the index sweep. */
   sweepLock: string
+  /** The prototype's SET, moved aside while it is migrated, and the lock of that migration. */
+  legacyMigration: string
+  legacyMigrationLock: string
 }
 
 /** The slot's part of an index key name: `Q2:WARM:u` (u unqualified, q qualified). */
@@ -60,6 +63,8 @@ export function createKeySpace (prefix: string): KeySpace {
     locationPrefix,
     // Contact ids contain no ':', so a key can never reach another contact's records.
     idempotency: (contactId, key) => `${prefix}idempotency:${contactId}:${key}`,
-    sweepLock: `${prefix}lock:index_sweep`
+    sweepLock: `${prefix}lock:index_sweep`,
+    legacyMigration: `${prefix}migrating:active_contacts`,
+    legacyMigrationLock: `${prefix}lock:legacy_migration`
   }
 }

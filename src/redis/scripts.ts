@@ -62,6 +62,9 @@ end
 
 // Expired contacts each write takes out of the indexes on its way, so they never pile up.
 const REAP_PER_WRITE = 20
+// Expired contacts one read script takes out: a wave of expiries costs many short scripts,
+// never one long one.
+export const REAP_BATCH = 500
 
 // Shared by the writes. KEYS: state, active index, idempotency record, index meta, started
 // index. ARGV[1] is the write deadline
@@ -162,32 +165,45 @@ if exists then return {'deleted'} end
 return {'absent'}
 `
 
-// KEYS: index, then the state key of each ARGV contact id: the members of the Python
-// prototype's plain SET, as read just before. Turns the SET into our sorted set, scored by each
-// state's remaining TTL; members whose state is gone are dropped, states without a TTL are kept
-// with an infinite score. Returns {found, moved}; {-1, 0} when the index is no SET (any more:
-// replicas starting together migrate exactly once); {-2, 0} when the SET changed since it was
-// read, to be read again.
-const MIGRATE_LEGACY_INDEX = NOW_MS + `
-if redis.call('TYPE', KEYS[1])['ok'] ~= 'set' then return {-1, 0} end
-if redis.call('SCARD', KEYS[1]) ~= #ARGV then return {-2, 0} end
-for i = 1, #ARGV do
-  if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 0 then return {-2, 0} end
+// KEYS: active index, migration set, migration lock. ARGV: lock holder, lock ttl ms. Begins or
+// resumes the migration of the Python prototype's plain SET: moves the SET aside (a rename: one
+// step, whatever its size) into the migration set, then takes the lock that makes one replica
+// migrate it. Returns the number of members to migrate, or -1 when there is nothing to do or
+// another replica holds the lock.
+const MIGRATE_LEGACY_BEGIN = `
+if redis.call('TYPE', KEYS[1])['ok'] == 'set' then
+  if redis.call('EXISTS', KEYS[2]) == 1 then
+    redis.call('SUNIONSTORE', KEYS[2], KEYS[2], KEYS[1])
+    redis.call('DEL', KEYS[1])
+  else
+    redis.call('RENAME', KEYS[1], KEYS[2])
+  end
 end
-redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+if not redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2], 'NX') then return -1 end
+return redis.call('SCARD', KEYS[2])
+`
+
+// KEYS: migration set, active index, then the state key of each ARGV contact id (a chunk of the
+// migration set). Indexes each by its state's remaining TTL (an infinite score for a state
+// without one; none for a state that is gone) and takes it out of the migration set. Returns how
+// many it indexed.
+const MIGRATE_LEGACY_CHUNK = NOW_MS + `
 local now = now_ms()
 local moved = 0
 for i = 1, #ARGV do
-  local pttl = redis.call('PTTL', KEYS[i + 1])
-  if pttl == -1 then
-    redis.call('ZADD', KEYS[1], '+inf', ARGV[i])
-    moved = moved + 1
-  elseif pttl > 0 then
-    redis.call('ZADD', KEYS[1], string.format('%d', now + pttl), ARGV[i])
-    moved = moved + 1
+  if redis.call('SREM', KEYS[1], ARGV[i]) == 1 then
+    local pttl = redis.call('PTTL', KEYS[i + 2])
+    if pttl == -1 then
+      redis.call('ZADD', KEYS[2], '+inf', ARGV[i])
+      moved = moved + 1
+    elseif pttl > 0 then
+      redis.call('ZADD', KEYS[2], string.format('%d', now + pttl), ARGV[i])
+      moved = moved + 1
+    end
   end
 end
-return {#ARGV, moved}
+return moved
 `
 
 // KEYS: active index, index meta, started index, then the state key of each contact id.
@@ -228,12 +244,20 @@ return 1
 // Shared by the reads of the listing indexes. KEYS: active index, index meta, started index.
 // ARGV: activity prefix, location prefix, then the script's own. Every expired contact is taken
 // out of the indexes first, so nothing counted or listed after is one.
-const READ_PRELUDE = NOW_MS + `
+const READ_PRELUDE_HEAD = NOW_MS + `
 local EXPIRY, META, STARTED = KEYS[1], KEYS[2], KEYS[3]
 local ACTIVITY, LOCATION = ARGV[1], ARGV[2]
-` + INDEX_LIB + `
-local now = string.format('%d', now_ms())
-while reap(now, 1000) == 1000 do end
+` + INDEX_LIB
+const READ_PRELUDE = READ_PRELUDE_HEAD + `
+-- The caller has reaped in bounded steps just before (reapExpired); what expired since, in the
+-- instant between, goes here, bounded too, so no script blocks Redis for long.
+reap(string.format('%d', now_ms()), ${REAP_BATCH})
+`
+
+// KEYS: active index, index meta, started index. ARGV: activity prefix, location prefix. Takes
+// up to REAP_BATCH expired contacts out of the indexes; returns how many.
+const REAP_EXPIRED = READ_PRELUDE_HEAD + `
+return reap(string.format('%d', now_ms()), ${REAP_BATCH})
 `
 
 // KEYS: active index, index meta, started index. ARGV: activity prefix, location prefix, offset,
@@ -363,11 +387,13 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     writeState(stateKey: string, indexKey: string, idempotencyKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<string[], Context>
     deleteState(stateKey: string, indexKey: string, idempotencyKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<string[], Context>
-    migrateLegacyIndex(numberOfKeys: number, ...keysThenIds: string[]): Result<[number, number], Context>
+    migrateLegacyBegin(indexKey: string, migrationKey: string, lockKey: string, holder: string, lockTtlMs: string): Result<number, Context>
+    migrateLegacyChunk(numberOfKeys: number, ...keysThenIds: string[]): Result<number, Context>
     removeGhosts(numberOfKeys: number, ...keysThenArgs: string[]): Result<number, Context>
     reindexState(stateKey: string, indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<number, Context>
     listPage(indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<string[], Context>
     countSlots(indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<number[], Context>
+    reapExpired(indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<number, Context>
   }
 }
 
@@ -377,7 +403,9 @@ export function defineScripts (redis: Redis): void {
   redis.defineCommand('reindexState', { numberOfKeys: 4, lua: REINDEX_STATE })
   redis.defineCommand('listPage', { numberOfKeys: 3, lua: LIST_PAGE })
   redis.defineCommand('countSlots', { numberOfKeys: 3, lua: COUNT_SLOTS })
+  redis.defineCommand('reapExpired', { numberOfKeys: 3, lua: REAP_EXPIRED })
   // Variable key counts: the caller passes the number of keys first.
-  redis.defineCommand('migrateLegacyIndex', { lua: MIGRATE_LEGACY_INDEX })
+  redis.defineCommand('migrateLegacyBegin', { numberOfKeys: 3, lua: MIGRATE_LEGACY_BEGIN })
+  redis.defineCommand('migrateLegacyChunk', { lua: MIGRATE_LEGACY_CHUNK })
   redis.defineCommand('removeGhosts', { lua: REMOVE_GHOSTS })
 }

@@ -5,7 +5,12 @@
  */
 import { createHash } from 'node:crypto'
 import { InvalidCursorError } from '../errors.js'
+import { ID_PATTERN } from '../../schemas/common.js'
 import type { ActiveSelection } from './active-listing.js'
+
+// What Redis writes for a score, and a contact id: anything else was not made here.
+const SCORE = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/
+const CONTACT_ID = new RegExp(ID_PATTERN)
 
 export interface CursorPosition {
   /** 1-based group of the plan (see listing-plan.ts). */
@@ -33,7 +38,7 @@ export function decodeCursor (cursor: string, selection: ActiveSelection): Curso
     throw new InvalidCursorError('it is not a cursor this service gave')
   }
   if (!Array.isArray(parts) || parts.length !== 4 || typeof parts[1] !== 'number' || !Number.isInteger(parts[1]) || parts[1] < 1 ||
-    typeof parts[2] !== 'string' || Number.isNaN(Number(parts[2])) || typeof parts[3] !== 'string') {
+    typeof parts[2] !== 'string' || !SCORE.test(parts[2]) || typeof parts[3] !== 'string' || !CONTACT_ID.test(parts[3])) {
     throw new InvalidCursorError('it is not a cursor this service gave')
   }
   if (parts[0] !== queryOf(selection)) throw new InvalidCursorError('it belongs to a query with another sort or other filters')

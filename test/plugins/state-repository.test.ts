@@ -120,3 +120,22 @@ t.test('a SET recreated at run time is migrated by the next write, and nothing i
   t.equal(await redis.type(index), 'none', 'migrated, then emptied by the delete of its only member')
   t.equal(await redis.exists(`${config.keyPrefix}state:legacy`), 0)
 })
+
+t.test('a prototype SET of 100,000 members is migrated in chunks, without blocking or crashing', async (t) => {
+  const { app, redis, config } = await build(t)
+  const index = `${config.keyPrefix}active_contacts`
+  for (let start = 0; start < 100_000; start += 10_000) {
+    await redis.sadd(index, ...Array.from({ length: 10_000 }, (_, i) => `p${start + i}`))
+  }
+  // Most of the prototype's members are ghosts; a thousand still have a state.
+  const pipeline = redis.pipeline()
+  for (let i = 0; i < 1000; i++) pipeline.set(`${config.keyPrefix}state:p${i * 100}`, 'pickle', 'PX', 3_600_000)
+  await pipeline.exec()
+
+  const listing = await app.inject({ url: '/seller/active' })
+  t.equal(listing.statusCode, 200, 'the first listing migrates it')
+  t.equal(listing.json().skipped_unreadable, 1000, 'the thousand pickles are reported, not shown')
+  t.equal(await redis.type(index), 'zset')
+  t.equal(await redis.zcard(index), 1000, 'the ghosts of the SET are dropped')
+  t.equal(await redis.exists(`${config.keyPrefix}migrating:active_contacts`), 0, 'nothing left aside')
+})

@@ -133,3 +133,19 @@ t.test('a state removed behind the service\'s back leaves the indexes at the fir
   t.equal(again.conversations.length, 2)
   t.equal(await redis.hget(`${config.keyPrefix}index_meta`, 'c-01'), null)
 })
+
+t.test('with a cursor the page number is ignored, and a forged cursor is a 400', async (t) => {
+  const { app } = await build(t)
+  await populate(app, 6)
+  const first = await page(app, 'page_size=2')
+  const next = await page(app, `page_size=2&cursor=${first.next_cursor as string}`)
+  const withPage = await page(app, `page_size=2&page=2&cursor=${first.next_cursor as string}`)
+  t.same(withPage.conversations, next.conversations)
+  const [query, group, , id] = JSON.parse(Buffer.from(first.next_cursor as string, 'base64url').toString())
+  for (const score of ['', ' ', 'NaN', '1e999x']) {
+    const forged = Buffer.from(JSON.stringify([query, group, score, id])).toString('base64url')
+    const res = await app.inject({ url: `/seller/active?page_size=2&cursor=${forged}` })
+    t.equal(res.statusCode, 400, JSON.stringify(score))
+    t.equal(res.json().code, 'INVALID_CURSOR')
+  }
+})

@@ -486,3 +486,15 @@ t.test('listing and summary agree with a brute force over every live document, u
   t.ok(gone.deleted > 0 && gone.expired > 0 && gone.ghosts > 0, `contacts left by DELETE (${gone.deleted}), by expiry (${gone.expired}) and behind the service's back (${gone.ghosts})`)
   t.comment(`seed ${SEED}: ${operations} operations, ${queries} queries, ${model.size} live contacts at the end`)
 })
+
+t.test('a wave of expiries is reaped in short steps before a summary or a page counts', async (t) => {
+  const { app } = await build(t, { STATE_TTL_SECONDS: '1' })
+  const writes = []
+  for (let i = 0; i < 1200; i++) writes.push(putState(app, `w${i}`, botState({ contact_id: `w${i}` })))
+  t.same(new Set((await Promise.all(writes)).map((res) => res.statusCode)), new Set([201]))
+  await new Promise((resolve) => setTimeout(resolve, 1300))
+  const summary = (await app.inject({ url: '/seller/active/summary' })).json()
+  t.equal(summary.total, 0)
+  const listing = (await app.inject({ url: '/seller/active' })).json()
+  t.equal(listing.total_count, 0)
+})
