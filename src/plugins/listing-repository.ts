@@ -8,10 +8,10 @@ import type { Redis } from 'ioredis'
 import { createKeySpace, slotName, type KeySpace } from '../redis/keys.js'
 import { isOutage, whileAvailable } from '../redis/availability.js'
 import { decodeEnvelope, ENVELOPE_FIELDS, UNREADABLE, type StoredState } from '../redis/state-envelope.js'
-import { RedisUnavailableError } from '../errors.js'
+import { PageTooDeepError, RedisUnavailableError } from '../errors.js'
 import { ALL_SLOTS } from '../state/index-entry.js'
 import { candidatePlan, planListing, type ListingPlan, type SetRange } from '../state/listing-plan.js'
-import { REAP_BATCH } from '../redis/scripts.js'
+import { MAX_PAGE_WALK, REAP_BATCH } from '../redis/scripts.js'
 import type { ActiveSelection, SlotCount } from '../state/active-listing.js'
 import type { CursorPosition } from '../state/listing-cursor.js'
 import { isWrongType } from './state-repository.js'
@@ -95,6 +95,7 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
     const cursor = after === null ? ['0', '0', ''] : [String(after.group), after.score, after.contactId]
     const reply = await withOurIndex(() => redis.listPage(...scriptKeys,
       ...prefixes, String(offset), String(limit), plan.within, ...cursor, String(plan.groups.length), ...groups))
+    if (Number(reply[0]) < 0) throw new PageTooDeepError(MAX_PAGE_WALK)
     const entries: CursorPosition[] = []
     for (let i = 2; i < reply.length; i += 3) {
       entries.push({ contactId: String(reply[i]), score: String(reply[i + 1]), group: Number(reply[i + 2]) })

@@ -65,6 +65,8 @@ const REAP_PER_WRITE = 20
 // Expired contacts one read script takes out: a wave of expiries costs many short scripts,
 // never one long one.
 export const REAP_BATCH = 500
+// How many conversations a page may skip inside one group of sets.
+export const MAX_PAGE_WALK = 10_000
 
 // Shared by the writes. KEYS: state, active index, idempotency record, index meta, started
 // index. ARGV[1] is the write deadline
@@ -314,27 +316,37 @@ local function bound_value (bound)
   return tonumber((string.gsub(bound, '^%(', '')))
 end
 
--- The entries of a set in order, from its start or, with the cursor, from past it.
-local function fetch (set, limit, after)
-  local min, max, extra = set[2], set[3], 0
+-- A set's entries in order, from its start or from past the cursor, read a chunk at a time: a
+-- page costs what it skips and shows, however large the set.
+local CHUNK = 200
+local function reader (set, after)
+  local min, max = set[2], set[3]
   if after then
-    -- Narrow the range to the cursor's side; ties at the cursor's score are sorted out below.
+    -- Narrow the range to the cursor's side; ties at the cursor's score are filtered below.
     if desc and bound_value(max) >= after[2] then max = after[3] end
     if not desc and bound_value(min) <= after[2] then min = after[3] end
-    extra = redis.call('ZCOUNT', set[1], after[3], after[3])
   end
-  local rows
-  if desc then
-    rows = redis.call('ZRANGE', set[1], max, min, 'BYSCORE', 'REV', 'LIMIT', 0, limit + extra, 'WITHSCORES')
-  else
-    rows = redis.call('ZRANGE', set[1], min, max, 'BYSCORE', 'LIMIT', 0, limit + extra, 'WITHSCORES')
+  return { key = set[1], min = min, max = max, after = after, offset = 0, buffer = {}, pos = 1, done = false }
+end
+
+local function head (r)
+  while r.pos > #r.buffer do
+    if r.done then return nil end
+    local rows
+    if desc then
+      rows = redis.call('ZRANGE', r.key, r.max, r.min, 'BYSCORE', 'REV', 'LIMIT', r.offset, CHUNK, 'WITHSCORES')
+    else
+      rows = redis.call('ZRANGE', r.key, r.min, r.max, 'BYSCORE', 'LIMIT', r.offset, CHUNK, 'WITHSCORES')
+    end
+    r.offset = r.offset + #rows / 2
+    r.done = #rows / 2 < CHUNK
+    r.buffer, r.pos = {}, 1
+    for k = 1, #rows, 2 do
+      local entry = { rows[k], tonumber(rows[k + 1]), rows[k + 1] }
+      if not r.after or before(r.after, entry) then r.buffer[#r.buffer + 1] = entry end
+    end
   end
-  local entries = {}
-  for r = 1, #rows, 2 do
-    local entry = { rows[r], tonumber(rows[r + 1]), rows[r + 1] }
-    if not after or before(after, entry) then entries[#entries + 1] = entry end
-  end
-  return entries
+  return r.buffer[r.pos]
 end
 
 local page = { total, redis.call('ZCARD', EXPIRY) - redis.call('HLEN', META) }
@@ -345,20 +357,28 @@ for g, sets in ipairs(groups) do
   elseif cursor_group == 0 and skip >= counts[g] then
     skip = skip - counts[g]
   else
+    -- Walking this far into a group would block Redis: deeper pages go by cursor.
+    if skip > ${MAX_PAGE_WALK} then return { -1 } end
     local after = g == cursor_group and cursor or nil
-    local entries = {}
-    for _, set in ipairs(sets) do
-      for _, entry in ipairs(fetch(set, skip + need, after)) do entries[#entries + 1] = entry end
+    local readers = {}
+    for _, set in ipairs(sets) do readers[#readers + 1] = reader(set, after) end
+    while need > 0 do
+      local best, from = nil, nil
+      for _, r in ipairs(readers) do
+        local entry = head(r)
+        if entry and (not best or before(entry, best)) then best, from = entry, r end
+      end
+      if not best then break end
+      from.pos = from.pos + 1
+      if skip > 0 then
+        skip = skip - 1
+      else
+        page[#page + 1] = best[1]
+        page[#page + 1] = best[3]
+        page[#page + 1] = g
+        need = need - 1
+      end
     end
-    table.sort(entries, before)
-    local last = math.min(#entries, skip + need)
-    for e = skip + 1, last do
-      page[#page + 1] = entries[e][1]
-      page[#page + 1] = entries[e][3]
-      page[#page + 1] = g
-    end
-    need = need - math.max(0, last - skip)
-    skip = 0
   end
 end
 return page

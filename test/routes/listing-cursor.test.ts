@@ -149,3 +149,22 @@ t.test('with a cursor the page number is ignored, and a forged cursor is a 400',
     t.equal(res.json().code, 'INVALID_CURSOR')
   }
 })
+
+t.test('page numbers reach 10,000 conversations into a group; deeper, the cursor', async (t) => {
+  const { app } = await build(t)
+  for (let start = 0; start < 10_060; start += 500) {
+    const writes = Array.from({ length: Math.min(500, 10_060 - start) }, async (_, i) => {
+      const id = `d${start + i}`
+      return await putState(app, id, botState({ contact_id: id }))
+    })
+    t.ok((await Promise.all(writes)).every((res) => res.statusCode === 201))
+  }
+  const last = await page(app, 'page_size=50&page=201')
+  t.equal(last.conversations.length, 50, 'offset 10,000: served')
+  const deep = await app.inject({ url: '/seller/active?page_size=50&page=202' })
+  t.equal(deep.statusCode, 400)
+  t.match(deep.json(), { code: 'PAGE_TOO_DEEP', message: /querystring\/page .* next_cursor/ })
+  const rest = await page(app, `page_size=50&cursor=${last.next_cursor as string}`)
+  t.equal(rest.conversations.length, 10, 'the cursor goes on from there')
+  t.equal((await page(app, 'page_size=50&page=5000&stage=Q0')).conversations.length, 0, 'a page past the end of a small result is fine')
+})
