@@ -51,10 +51,17 @@ export async function sweepIndex (redis: Redis, keys: KeySpace, entryOf: EntryOf
     // Entries past their time whose state still exists (a clock far behind): not ours to judge.
     if (removed === 0) break
   }
-  await inBatches((cursor) => redis.zscan(keys.activeIndex, cursor, 'COUNT', BATCH), async (flat) => {
-    const ids = flat.filter((_, i) => i % 2 === 0)
-    report.ghosts += await whileAvailable(redis.removeGhosts(3 + ids.length, ...indexKeys, ...ids.map(keys.state), ...prefixes, ...ids))
-  })
+  // Ghosts: entries whose state is gone, found from the active index and from the meta (an entry
+  // may have lost one and kept the other).
+  for (const scan of [
+    (cursor: string) => redis.zscan(keys.activeIndex, cursor, 'COUNT', BATCH),
+    (cursor: string) => redis.hscan(keys.indexMeta, cursor, 'COUNT', BATCH)
+  ]) {
+    await inBatches(scan, async (flat) => {
+      const ids = flat.filter((_, i) => i % 2 === 0)
+      report.ghosts += await whileAvailable(redis.removeGhosts(3 + ids.length, ...indexKeys, ...ids.map(keys.state), ...prefixes, ...ids))
+    })
+  }
 
   const pattern = `${keys.statePrefix.replace(/[*?[\]\\]/g, '\\$&')}*`
   await inBatches((cursor) => redis.scan(cursor, 'MATCH', pattern, 'COUNT', BATCH), async (stateKeys) => {

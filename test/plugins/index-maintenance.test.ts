@@ -65,3 +65,15 @@ t.test('with SWEEP_INTERVAL_SECONDS set the sweep runs by itself', async (t) => 
   t.ok(await eventually(async () => await redis.zscore(index, 'ghost') === null, 4000), 'the ghost is gone without any request')
   t.match((await app.inject({ url: '/metrics' })).body, /seller_state_sweep_runs_total [1-9]/)
 })
+
+t.test('a contact that lost its active-index entry and its state is found through the meta', async (t) => {
+  const { app, redis, config } = await build(t, { SWEEP_INTERVAL_SECONDS: '0' })
+  await put(app, 'half-gone')
+  await put(app, 'kept')
+  await redis.zrem(`${config.keyPrefix}active_contacts`, 'half-gone')
+  await redis.del(`${config.keyPrefix}state:half-gone`)
+  t.equal((await app.inject({ url: '/seller/active/summary' })).json().total, 2, 'the slot sets still count it')
+  t.same(await app.indexMaintenance.sweep(), { expired: 0, ghosts: 1, orphans: 0 })
+  t.equal((await app.inject({ url: '/seller/active/summary' })).json().total, 1)
+  t.equal(await redis.hget(`${config.keyPrefix}index_meta`, 'half-gone'), null)
+})
