@@ -326,7 +326,8 @@ local function reader (set, after)
     if desc and bound_value(max) >= after[2] then max = after[3] end
     if not desc and bound_value(min) <= after[2] then min = after[3] end
   end
-  return { key = set[1], min = min, max = max, after = after, offset = 0, buffer = {}, pos = 1, done = false }
+  -- The first chunk only as large as the page could need: page 1 reads page_size per set.
+  return { key = set[1], min = min, max = max, after = after, offset = 0, size = math.max(1, math.min(CHUNK, skip + need)), buffer = {}, pos = 1, done = false }
 end
 
 local function head (r)
@@ -334,12 +335,13 @@ local function head (r)
     if r.done then return nil end
     local rows
     if desc then
-      rows = redis.call('ZRANGE', r.key, r.max, r.min, 'BYSCORE', 'REV', 'LIMIT', r.offset, CHUNK, 'WITHSCORES')
+      rows = redis.call('ZRANGE', r.key, r.max, r.min, 'BYSCORE', 'REV', 'LIMIT', r.offset, r.size, 'WITHSCORES')
     else
-      rows = redis.call('ZRANGE', r.key, r.min, r.max, 'BYSCORE', 'LIMIT', r.offset, CHUNK, 'WITHSCORES')
+      rows = redis.call('ZRANGE', r.key, r.min, r.max, 'BYSCORE', 'LIMIT', r.offset, r.size, 'WITHSCORES')
     end
     r.offset = r.offset + #rows / 2
-    r.done = #rows / 2 < CHUNK
+    r.done = #rows / 2 < r.size
+    r.size = CHUNK
     r.buffer, r.pos = {}, 1
     for k = 1, #rows, 2 do
       local entry = { rows[k], tonumber(rows[k + 1]), rows[k + 1] }
