@@ -9,7 +9,9 @@ import fp from 'fastify-plugin'
 export default fp(async function gracefulClose (app) {
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onSend', async (_request, reply) => {
+  // A callback hook: it runs on every response, and costs no promise.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
 }, { name: 'graceful-close' })
