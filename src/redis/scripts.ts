@@ -118,6 +118,15 @@ local function precondition_failure (first)
   return 'stale'
 end
 
+-- What a write answers without writing: a replay or a failed precondition; nil to go on.
+local function refusal (first)
+  local replayed = replay(first)
+  if replayed then return replayed end
+  local failure = precondition_failure(first)
+  if failure then return {'precondition_failed', failure} end
+  return nil
+end
+
 local function remember (first, status, etag, body)
   local fingerprint = arg(first, 1)
   if fingerprint == '' then return end
@@ -133,10 +142,8 @@ const WRITE_STATE = `
 local EXPIRY, META, STARTED = KEYS[2], KEYS[4], KEYS[5]
 local ACTIVITY, LOCATION = ARGV[7], ARGV[8]
 ` + INDEX_LIB + WRITE_PRELUDE + `
-local replayed = replay(12)
-if replayed then return replayed end
-local failure = precondition_failure(12)
-if failure then return {'precondition_failed', failure} end
+local refused = refusal(12)
+if refused then return refused end
 
 -- A value that is not ours (a prototype pickle, a hand-made hash) is replaced whole.
 if exists and not ours then redis.call('DEL', KEYS[1]) end
@@ -156,10 +163,8 @@ const DELETE_STATE = `
 local EXPIRY, META, STARTED = KEYS[2], KEYS[4], KEYS[5]
 local ACTIVITY, LOCATION = ARGV[3], ARGV[4]
 ` + INDEX_LIB + WRITE_PRELUDE + `
-local replayed = replay(5)
-if replayed then return replayed end
-local failure = precondition_failure(5)
-if failure then return {'precondition_failed', failure} end
+local refused = refusal(5)
+if refused then return refused end
 unindex(ARGV[2])
 if exists then redis.call('DEL', KEYS[1]) end
 remember(5, '204', '', '')
