@@ -8,12 +8,12 @@ import { RETRY_AFTER_SECONDS } from '../src/plugins/error-handler.js'
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/live', {
-    config: { public: true },
+    config: { public: true, rateLimit: false },
     schema: { tags: ['health'], response: { 200: LiveSchema } }
   }, async () => ({ status: 'ok' as const }))
 
   app.get('/health/ready', {
-    config: { public: true },
+    config: { public: true, rateLimit: false },
     schema: { tags: ['health'], response: { 200: ReadySchema, 503: ReadySchema } }
   }, async (_request, reply) => {
     try {

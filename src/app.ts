@@ -12,6 +12,7 @@ import errorHandler from './plugins/error-handler.js'
 import gracefulClose from './plugins/graceful-close.js'
 import accessControl from './plugins/access-control.js'
 import openapi, { DOCS_PREFIX } from './plugins/openapi.js'
+import rateLimiting from './plugins/rate-limiting.js'
 import redisPlugin from './plugins/redis.js'
 import stateRepository from './plugins/state-repository.js'
 import metrics from './plugins/metrics.js'
@@ -60,6 +61,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(openapi)
   await app.register(metrics)
   await app.register(redisPlugin, { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs })
+  await app.register(rateLimiting, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, keyPrefix: config.keyPrefix })
   await app.register(stateRepository, {
     keyPrefix: config.keyPrefix,
     stateTtlSeconds: config.stateTtlSeconds,

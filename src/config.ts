@@ -29,7 +29,13 @@ export const EnvSchema = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000, description: 'How long a shutdown waits for requests in flight' }),
   API_KEYS: Type.String({ default: '', description: 'Comma-separated <scope>:<token>, scope read or write; unset: no access control' }),
   ALLOW_ANONYMOUS: Type.Boolean({ default: false, description: 'Lets NODE_ENV=production run without API_KEYS' }),
-  NODE_ENV: Type.String({ default: 'development' })
+  NODE_ENV: Type.String({ default: 'development' }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 0, description: 'Requests per token (or address) per window; 0 turns rate limiting off' }),
+  RATE_LIMIT_WINDOW: Type.String({
+    pattern: '^[0-9]+ ?(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$',
+    default: '1 minute',
+    description: 'The window of RATE_LIMIT_MAX, as 500 ms, 10 s, 1 minute or a number of ms'
+  })
 })
 
 type Env = Static<typeof EnvSchema>
@@ -50,6 +56,8 @@ export interface Config {
   shutdownGraceMs: number
   /** Empty: the service runs open. */
   apiKeys: ApiKey[]
+  rateLimitMax: number
+  rateLimitWindow: string
 }
 
 export interface ApiKey {
@@ -133,6 +141,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     requirePrecondition: parsed.REQUIRE_PRECONDITION,
     sweepIntervalSeconds: parsed.SWEEP_INTERVAL_SECONDS,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
-    apiKeys
+    apiKeys,
+    rateLimitMax: parsed.RATE_LIMIT_MAX,
+    rateLimitWindow: parsed.RATE_LIMIT_WINDOW
   }
 }

@@ -10,6 +10,9 @@ export const UnauthorizedError = createError<'UNAUTHORIZED', 401, [string]>(
 export const ForbiddenError = createError<'FORBIDDEN', 403, []>(
   'FORBIDDEN', 'This token may only read: writes need a write token', 403)
 
+export const RateLimitedError = createError<'RATE_LIMITED', 429, [string]>(
+  'RATE_LIMITED', 'Too many requests for this token; retry in %s', 429)
+
 export const StateNotFoundError = createError<'STATE_NOT_FOUND', 404, [string]>(
   'STATE_NOT_FOUND', 'No state stored for contact %s', 404)
 

@@ -22,7 +22,9 @@ t.test('defaults match the documented table', async (t) => {
     requirePrecondition: false,
     sweepIntervalSeconds: 60,
     shutdownGraceMs: 10000,
-    apiKeys: []
+    apiKeys: [],
+    rateLimitMax: 0,
+    rateLimitWindow: '1 minute'
   })
 })
 
@@ -41,7 +43,9 @@ t.test('every variable is read and converted', async (t) => {
     REQUIRE_PRECONDITION: 'true',
     SWEEP_INTERVAL_SECONDS: '0',
     SHUTDOWN_GRACE_MS: '2500',
-    API_KEYS: 'write:0123456789abcdef0123'
+    API_KEYS: 'write:0123456789abcdef0123',
+    RATE_LIMIT_MAX: '600',
+    RATE_LIMIT_WINDOW: '10 s'
   }), {
     port: 8080,
     host: '0.0.0.0',
@@ -56,7 +60,9 @@ t.test('every variable is read and converted', async (t) => {
     requirePrecondition: true,
     sweepIntervalSeconds: 0,
     shutdownGraceMs: 2500,
-    apiKeys: [{ scope: 'write', token: '0123456789abcdef0123' }]
+    apiKeys: [{ scope: 'write', token: '0123456789abcdef0123' }],
+    rateLimitMax: 600,
+    rateLimitWindow: '10 s'
   })
 })
 
@@ -70,7 +76,8 @@ t.test('bad values are refused with a message naming each variable', async (t) =
     [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ KEY_PREFIX: '' }, /KEY_PREFIX must NOT have fewer than 1 characters/],
     [{ REQUIRE_PRECONDITION: 'yes' }, /REQUIRE_PRECONDITION must be boolean/],
-    [{ SWEEP_INTERVAL_SECONDS: '-1' }, /SWEEP_INTERVAL_SECONDS must be >= 0/]
+    [{ SWEEP_INTERVAL_SECONDS: '-1' }, /SWEEP_INTERVAL_SECONDS must be >= 0/],
+    [{ RATE_LIMIT_WINDOW: 'a while' }, /RATE_LIMIT_WINDOW must match pattern/]
   ]
   for (const [env, message] of cases) {
     t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))
