@@ -8,14 +8,19 @@ import { RETRY_AFTER_SECONDS } from '../src/plugins/error-handler.js'
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/live', {
-    config: { public: true, rateLimit: false },
+    // Alive even when shedding load: a restart would not help an overloaded process.
+    config: { public: true, rateLimit: false, pressureHandler: () => {} },
     schema: { tags: ['health'], response: { 200: LiveSchema } }
   }, async () => ({ status: 'ok' as const }))
 
   app.get('/health/ready', {
-    config: { public: true, rateLimit: false },
+    config: { public: true, rateLimit: false, pressureHandler: () => {} },
     schema: { tags: ['health'], response: { 200: ReadySchema, 503: ReadySchema } }
   }, async (_request, reply) => {
+    if (app.isUnderPressure()) {
+      reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS))
+      return { status: 'unavailable' as const, redis: app.redis.status, reason: 'Overloaded: the event loop lags or the heap is too large' }
+    }
     try {
       await whileAvailable(app.redis.ping())
       return { status: 'ok' as const, redis: app.redis.status }

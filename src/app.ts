@@ -13,6 +13,7 @@ import gracefulClose from './plugins/graceful-close.js'
 import accessControl from './plugins/access-control.js'
 import openapi, { DOCS_PREFIX } from './plugins/openapi.js'
 import rateLimiting from './plugins/rate-limiting.js'
+import loadShedding from './plugins/load-shedding.js'
 import redisPlugin from './plugins/redis.js'
 import stateRepository from './plugins/state-repository.js'
 import metrics from './plugins/metrics.js'
@@ -57,6 +58,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   await app.register(errorHandler)
   await app.register(gracefulClose)
+  await app.register(loadShedding, { maxEventLoopDelayMs: config.maxEventLoopDelayMs, maxHeapUsedBytes: config.maxHeapUsedBytes })
   await app.register(accessControl, { apiKeys: config.apiKeys, publicPrefixes: [DOCS_PREFIX] })
   await app.register(openapi)
   await app.register(metrics)

@@ -30,6 +30,8 @@ export const EnvSchema = Type.Object({
   API_KEYS: Type.String({ default: '', description: 'Comma-separated <scope>:<token>, scope read or write; unset: no access control' }),
   ALLOW_ANONYMOUS: Type.Boolean({ default: false, description: 'Lets NODE_ENV=production run without API_KEYS' }),
   NODE_ENV: Type.String({ default: 'development' }),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000, description: 'Event-loop lag past which requests get 503; 0 turns the check off' }),
+  MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Heap size past which requests get 503; 0 turns the check off' }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 0, description: 'Requests per token (or address) per window; 0 turns rate limiting off' }),
   RATE_LIMIT_WINDOW: Type.String({
     pattern: '^[0-9]+ ?(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$',
@@ -58,6 +60,8 @@ export interface Config {
   apiKeys: ApiKey[]
   rateLimitMax: number
   rateLimitWindow: string
+  maxEventLoopDelayMs: number
+  maxHeapUsedBytes: number
 }
 
 export interface ApiKey {
@@ -143,6 +147,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     apiKeys,
     rateLimitMax: parsed.RATE_LIMIT_MAX,
-    rateLimitWindow: parsed.RATE_LIMIT_WINDOW
+    rateLimitWindow: parsed.RATE_LIMIT_WINDOW,
+    maxEventLoopDelayMs: parsed.MAX_EVENT_LOOP_DELAY_MS,
+    maxHeapUsedBytes: parsed.MAX_HEAP_USED_BYTES
   }
 }

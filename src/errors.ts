@@ -52,11 +52,15 @@ export const InvalidJsonError = createError<'INVALID_JSON', 400, [string]>(
 export const StateUnreadableError = createError<'STATE_UNREADABLE', 500, [string]>(
   'STATE_UNREADABLE', 'The stored state of contact %s is not readable; a PUT replaces it', 500)
 
+export const OverloadedError = createError<'OVERLOADED', 503, []>(
+  'OVERLOADED', 'The service is overloaded; retry shortly', 503)
+
 export const RedisUnavailableError = createError<'REDIS_UNAVAILABLE', 503, [options?: { cause: unknown }]>(
   'REDIS_UNAVAILABLE', 'Storage is unavailable; retry shortly', 503)
 
 /** Errors whose message is written for clients, 5xx included. */
 export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   'STATE_UNREADABLE',
-  'REDIS_UNAVAILABLE'
+  'REDIS_UNAVAILABLE',
+  'OVERLOADED'
 ])

@@ -24,7 +24,9 @@ t.test('defaults match the documented table', async (t) => {
     shutdownGraceMs: 10000,
     apiKeys: [],
     rateLimitMax: 0,
-    rateLimitWindow: '1 minute'
+    rateLimitWindow: '1 minute',
+    maxEventLoopDelayMs: 1000,
+    maxHeapUsedBytes: 0
   })
 })
 
@@ -45,7 +47,9 @@ t.test('every variable is read and converted', async (t) => {
     SHUTDOWN_GRACE_MS: '2500',
     API_KEYS: 'write:0123456789abcdef0123',
     RATE_LIMIT_MAX: '600',
-    RATE_LIMIT_WINDOW: '10 s'
+    RATE_LIMIT_WINDOW: '10 s',
+    MAX_EVENT_LOOP_DELAY_MS: '250',
+    MAX_HEAP_USED_BYTES: '500000000'
   }), {
     port: 8080,
     host: '0.0.0.0',
@@ -62,7 +66,9 @@ t.test('every variable is read and converted', async (t) => {
     shutdownGraceMs: 2500,
     apiKeys: [{ scope: 'write', token: '0123456789abcdef0123' }],
     rateLimitMax: 600,
-    rateLimitWindow: '10 s'
+    rateLimitWindow: '10 s',
+    maxEventLoopDelayMs: 250,
+    maxHeapUsedBytes: 500000000
   })
 })
 

@@ -60,6 +60,9 @@ export async function build (t: Test, env: Env = {}, beforeReady?: (app: Fastify
     REDIS_URL: await sharedRedisUrl(t),
     KEY_PREFIX: `test:${randomUUID()}:`,
     LOG_LEVEL: 'silent',
+    // Test files share two cores: a lagging event loop must not shed an unrelated test's load
+    // (load-shedding.test.ts tests the shedding).
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env
   })
   const app = await buildApp(config, options)
