@@ -27,7 +27,7 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['dashboard'],
       summary: 'List active conversations',
       querystring: ActiveQuerySchema,
-      response: { 200: ActivePageSchema, ...errorResponses(400, 503) }
+      response: { 200: ActivePageSchema, ...errorResponses(400, 401, 429, 503) }
     }
   }, async (request, reply) => {
     const { view, temperature, ...selection } = request.query
@@ -49,7 +49,7 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['dashboard'],
       summary: 'Counts of active conversations by stage and temperature',
       querystring: SummaryQuerySchema,
-      response: { 200: ActiveSummarySchema, ...errorResponses(400, 503) }
+      response: { 200: ActiveSummarySchema, ...errorResponses(400, 401, 429, 503) }
     }
   }, async (request) => {
     const { unindexed, ...counts } = await summarizeActive(app.listingRepository, request.query.location_id, Date.now(), stallAfterMs)

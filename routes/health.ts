@@ -15,7 +15,13 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/health/ready', {
     config: { public: true, rateLimit: false, pressureHandler: () => {} },
-    schema: { tags: ['health'], response: { 200: ReadySchema, 503: ReadySchema } }
+    schema: {
+      tags: ['health'],
+      response: {
+        200: ReadySchema,
+        503: { ...ReadySchema, examples: [{ status: 'unavailable', redis: 'reconnecting', reason: 'Redis is not connected (reconnecting)' }] }
+      }
+    }
   }, async (_request, reply) => {
     if (app.isUnderPressure()) {
       reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS))

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ContactIdParamsSchema, errorResponses, WriteHeadersSchema } from '../schemas/common.js'
+import { ContactIdParamsSchema, DocumentHeaders, errorResponses, withHeaders, WriteHeadersSchema } from '../schemas/common.js'
 import { StateDocumentSchema } from '../schemas/state-document.js'
 import { StateNotFoundError, WriteConflictError } from '../src/errors.js'
 import { parseWritePreconditions } from '../src/http/entity-tags.js'
@@ -29,7 +29,7 @@ const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: ContactIdParamsSchema,
       headers: WriteHeadersSchema,
       body: Type.Unknown({ description: 'A JSON Merge Patch (RFC 7396)' }),
-      response: { 200: StateDocumentSchema, ...errorResponses(400, 404, 409, 412, 413, 415, 422, 428, 500, 503) }
+      response: { 200: withHeaders(StateDocumentSchema, DocumentHeaders), ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 500, 503) }
     }
   }, async (request, reply) => {
     const { contactId } = request.params

@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ContactIdParamsSchema, errorResponses, WriteHeadersSchema } from '../schemas/common.js'
+import { ContactIdParamsSchema, DocumentHeaders, errorResponses, withHeaders, WriteHeadersSchema } from '../schemas/common.js'
 import { StateDocumentSchema } from '../schemas/state-document.js'
 import { StateNotFoundError } from '../src/errors.js'
 import { formatEntityTag, matchesIfNoneMatch, parseWritePreconditions } from '../src/http/entity-tags.js'
@@ -28,7 +28,7 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: ContactIdParamsSchema,
       headers: WriteHeadersSchema,
       body: StateDocumentSchema,
-      response: { 200: StateDocumentSchema, 201: StateDocumentSchema, ...errorResponses(400, 412, 413, 415, 422, 428, 503) }
+      response: { 200: withHeaders(StateDocumentSchema, DocumentHeaders), 201: withHeaders(StateDocumentSchema, DocumentHeaders), ...errorResponses(400, 401, 403, 412, 413, 415, 422, 428, 429, 503) }
     }
   }, async (request, reply) => {
     const { contactId } = request.params
@@ -51,7 +51,7 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       headers: Type.Object({
         'if-none-match': Type.Optional(Type.String({ description: '304 when it names the current ETag' }))
       }),
-      response: { 200: StateDocumentSchema, 304: Type.Null({ description: 'Not modified: If-None-Match names the current ETag' }), ...errorResponses(400, 404, 500, 503) }
+      response: { 200: withHeaders(StateDocumentSchema, DocumentHeaders), 304: Type.Null({ description: 'Not modified: If-None-Match names the current ETag' }), ...errorResponses(400, 401, 404, 429, 500, 503) }
     }
   }, async (request, reply) => {
     const { contactId } = request.params
@@ -69,7 +69,7 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Delete the state of a contact (idempotent)',
       params: ContactIdParamsSchema,
       headers: WriteHeadersSchema,
-      response: { 204: Type.Null({ description: 'Deleted, or there was nothing to delete' }), ...errorResponses(400, 412, 422, 428, 503) }
+      response: { 204: Type.Null({ description: 'Deleted, or there was nothing to delete' }), ...errorResponses(400, 401, 403, 412, 422, 428, 429, 503) }
     }
   }, async (request, reply) => {
     const { contactId } = request.params

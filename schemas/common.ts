@@ -44,9 +44,38 @@ export const ErrorResponseSchema = Type.Object({
   code: Type.Optional(Type.String({ description: 'Stable machine-readable code' }))
 }, { $id: 'ErrorResponse' })
 
-/** The error schema under each of these status codes, for a route's `response`. */
-export const errorResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [code, ErrorResponseSchema]))
+// One typical answer per status, for the API documentation.
+const ERROR_EXAMPLES: Record<number, { error: string, code: string, message: string }> = {
+  400: { error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'body/stage Expected one of Q0, Q1, Q2, Q3, Q4, QUALIFIED, STALLED' },
+  401: { error: 'Unauthorized', code: 'UNAUTHORIZED', message: 'Authentication required: send Authorization: Bearer <token>' },
+  403: { error: 'Forbidden', code: 'FORBIDDEN', message: 'This token may only read: writes need a write token' },
+  404: { error: 'Not Found', code: 'STATE_NOT_FOUND', message: 'No state stored for contact c_8f2k3LmQ' },
+  409: { error: 'Conflict', code: 'WRITE_CONFLICT', message: 'The state of contact c_8f2k3LmQ kept changing while the patch was applied; retry' },
+  412: { error: 'Precondition Failed', code: 'PRECONDITION_FAILED', message: 'Precondition failed: the state of contact c_8f2k3LmQ has changed since the ETag given in If-Match' },
+  413: { error: 'Payload Too Large', code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'Request body is too large' },
+  415: { error: 'Unsupported Media Type', code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'Unsupported Media Type' },
+  422: { error: 'Unprocessable Entity', code: 'IDEMPOTENCY_KEY_REUSED', message: 'Idempotency-Key SM123 was already used for a different request to this contact' },
+  428: { error: 'Precondition Required', code: 'PRECONDITION_REQUIRED', message: 'Precondition required: this service requires If-Match to change the existing state of contact c_8f2k3LmQ' },
+  429: { error: 'Too Many Requests', code: 'RATE_LIMITED', message: 'Too many requests for this token; retry in 1 minute' },
+  500: { error: 'Internal Server Error', code: 'STATE_UNREADABLE', message: 'The stored state of contact c_8f2k3LmQ is not readable; a PUT replaces it' },
+  503: { error: 'Service Unavailable', code: 'REDIS_UNAVAILABLE', message: 'Storage is unavailable; retry shortly' }
+}
+
+/** The error schema under each of these status codes, with an example, for a route's `response`. */
+export const errorResponses = (...codes: number[]) => {
+  const { $id: _shared, ...error } = ErrorResponseSchema
+  return Object.fromEntries(codes.map((code) => [code, { ...error, examples: [{ statusCode: code, ...ERROR_EXAMPLES[code] }] }]))
+}
+
+/** A response schema with the headers it comes with, as the API documentation shows them. */
+export const withHeaders = <T extends TSchema>(schema: T, headers: Record<string, TSchema>): T => ({ ...schema, headers })
+
+/** The headers of an answer that carries a stored document. */
+export const DocumentHeaders = {
+  etag: Type.String({ description: 'Entity tag of this version: send it back in If-Match', examples: ['"uI7GpdypMQxpm1klbdNAqMbm67U"'] }),
+  'last-modified': Type.String({ description: 'Time of the last write' }),
+  'x-expires-at': Type.String({ description: 'When the state expires unless written again (ISO-8601)', examples: ['2026-12-03T08:18:40.318+00:00'] })
+}
 
 /** The headers a write understands. */
 export const WriteHeadersSchema = Type.Object({

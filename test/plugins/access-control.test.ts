@@ -87,7 +87,20 @@ t.test('the API documentation is open, and lists every route', async (t) => {
   t.same(Object.keys(document.paths).sort(), [
     '/health/live', '/health/ready', '/metrics', '/seller/active', '/seller/active/summary', '/seller/state/{contactId}'
   ])
-  t.same(Object.keys(document.paths['/seller/state/{contactId}']).sort(), ['delete', 'get', 'patch', 'put'])
+  const state = document.paths['/seller/state/{contactId}']
+  t.same(Object.keys(state).sort(), ['delete', 'get', 'patch', 'put'])
+  t.same(Object.keys(state.get.responses['200'].headers).sort(), ['etag', 'last-modified', 'x-expires-at'], 'the metadata headers')
+  for (const method of ['put', 'patch', 'delete']) {
+    const headers = state[method].parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name).sort()
+    t.same(headers, ['idempotency-key', 'if-match', 'if-none-match'], `${method}: conditional and idempotency headers`)
+  }
+  for (const [path, methods] of Object.entries(document.paths) as Array<[string, Record<string, { responses: Record<string, { content?: Record<string, { example?: unknown }> }> }>]>) {
+    for (const [method, operation] of Object.entries(methods)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (Number(status) >= 400) t.ok(response.content?.['application/json']?.example, `${method} ${path} ${status} has an example`)
+      }
+    }
+  }
   const page = await app.inject({ url: '/docs' })
   t.ok(page.statusCode === 200 || page.statusCode === 302, `the browsable page answers (${page.statusCode})`)
 })
