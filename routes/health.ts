@@ -10,13 +10,14 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/live', {
     // Alive even when shedding load: a restart would not help an overloaded process.
     config: { public: true, rateLimit: false, pressureHandler: () => {} },
-    schema: { tags: ['health'], response: { 200: LiveSchema } }
+    schema: { tags: ['health'], security: [], response: { 200: LiveSchema } }
   }, async () => ({ status: 'ok' as const }))
 
   app.get('/health/ready', {
     config: { public: true, rateLimit: false, pressureHandler: () => {} },
     schema: {
       tags: ['health'],
+      security: [],
       response: {
         200: ReadySchema,
         503: { ...ReadySchema, examples: [{ status: 'unavailable', redis: 'reconnecting', reason: 'Redis is not connected (reconnecting)' }] }
