@@ -1,0 +1,40 @@
+/**
+ * npm run demo, against a running service with access control: it plays the conversation to
+ * QUALIFIED, shows the summary, and leaves nothing behind.
+ */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import t from 'tap'
+import { build } from './helper.js'
+
+const WRITE = 'write-token-0123456789abcdef'
+
+t.test('the demo plays a seller from Q0 to QUALIFIED through the client', async (t) => {
+  const { app, redis, config } = await build(t, { API_KEYS: `write:${WRITE}` })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const child = spawn(process.execPath, [...process.execArgv, 'scripts/demo.ts'], {
+    env: { ...process.env, SELLER_STATE_URL: url, SELLER_STATE_TOKEN: WRITE },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const [code] = await once(child, 'exit')
+  t.equal(code, 0, output)
+  for (const stage of ['Q1', 'Q2', 'Q3', 'Q4', 'QUALIFIED']) t.match(output, new RegExp(`-> stage ${stage}`))
+  t.match(output, /dashboard row: \{"stage":"QUALIFIED","temperature":"HOT","is_qualified":true\}/)
+  t.match(output, /the demo leaves nothing behind/)
+  t.same(await redis.keys(`${config.keyPrefix}state:*`), [], 'its contact is gone')
+})
+
+t.test('without the service the demo says so and exits 1', async (t) => {
+  const child = spawn(process.execPath, [...process.execArgv, 'scripts/demo.ts'], {
+    env: { ...process.env, SELLER_STATE_URL: 'http://127.0.0.1:1' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const [code] = await once(child, 'exit')
+  t.equal(code, 1)
+  t.match(output, /could not reach the service/)
+})
