@@ -62,7 +62,7 @@ const ERROR_EXAMPLES: Record<number, { error: string, code: string, message: str
 }
 
 /** The error schema under each of these status codes, with an example, for a route's `response`. */
-export const errorResponses = (...codes: number[]) => {
+export const errorResponses = (...codes: number[]): Record<number, TSchema> => {
   const { $id: _shared, ...error } = ErrorResponseSchema
   return Object.fromEntries(codes.map((code) => [code, { ...error, examples: [{ statusCode: code, ...ERROR_EXAMPLES[code] }] }]))
 }
