@@ -3,6 +3,8 @@
  * dashboard's routes, bearer tokens, and retries while the service answers 503 (Redis briefly
  * away), as its Retry-After says.
  */
+import type { Static } from '@sinclair/typebox'
+import type { ActivePageSchema, ActiveSummarySchema } from '../../schemas/active.js'
 import type { StateDocument } from '../../schemas/state-document.js'
 
 export type { StateDocument } from '../../schemas/state-document.js'
@@ -121,23 +123,6 @@ export class SellerStateClient {
   }
 }
 
-export interface ActivePage {
-  conversations: Array<Record<string, unknown> & { contact_id: string, stage: string, temperature: string }>
-  total_count: number
-  page: number
-  page_size: number
-  total_pages: number
-  has_next: boolean
-  has_prev: boolean
-  next_cursor: string | null
-  skipped_unreadable: number
-}
-
-export interface ActiveSummary {
-  total: number
-  by_stage: Record<string, number>
-  by_temperature: Record<string, number>
-  qualified: number
-  stalled: number
-  skipped_unreadable: number
-}
+/** The answers of the dashboard's routes, as their response schemas define them. */
+export type ActivePage = Static<typeof ActivePageSchema>
+export type ActiveSummary = Static<typeof ActiveSummarySchema>
