@@ -8,7 +8,10 @@ import type { Config } from './config.js'
 import { decorateRawBody, registerJsonBodyParser } from './http/json-body.js'
 import { validatorCompiler } from './http/validator-compiler.js'
 import { RequestLog } from './http/request-log.js'
+import { clientErrorHandler } from './http/client-error.js'
+import { requestIdOf } from './http/request-id.js'
 import errorHandler from './plugins/error-handler.js'
+import securityHeaders from './plugins/security-headers.js'
 import gracefulClose from './plugins/graceful-close.js'
 import accessControl from './plugins/access-control.js'
 import openapi, { DOCS_PREFIX } from './plugins/openapi.js'
@@ -44,6 +47,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     logger: options.logger ?? { level: config.logLevel, redact: REDACTED_PATHS },
     bodyLimit: config.bodyLimitBytes,
     logController: new RequestLog(),
+    genReqId: requestIdOf,
+    clientErrorHandler,
+    // A request that arrives on an open connection while the app closes is served (its answer
+    // says Connection: close) rather than refused with Fastify's bare 503.
+    return503OnClosing: false,
     // A trailing slash is a typo, not another resource. Ids of any length reach the schema,
     // which answers 400, instead of the router's 414.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 65536 }
@@ -56,6 +64,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   registerJsonBodyParser(app, ['application/json'])
   app.decorate('config', config)
 
+  await app.register(securityHeaders)
   await app.register(errorHandler)
   await app.register(gracefulClose)
   await app.register(loadShedding, { maxEventLoopDelayMs: config.maxEventLoopDelayMs, maxHeapUsedBytes: config.maxHeapUsedBytes })

@@ -12,7 +12,7 @@ import type { Test } from 'tap'
 import { Redis } from 'ioredis'
 import { buildApp, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
-import { startRedisServer, type TestRedisServer } from './support/redis-server.js'
+import { startRedisServer, type RedisServerOptions, type TestRedisServer } from './support/redis-server.js'
 import { startRedisContainer } from './support/redis-container.js'
 
 export { botState } from './fixtures/bot-state.js'
@@ -23,8 +23,8 @@ const useContainer = process.env.SELLER_STATE_TEST_REDIS === 'container' ||
   spawnSync('redis-server', ['--version']).error !== undefined
 
 /** A Redis of this test's own, on the given port or a free one, which the test may stop and start. */
-export async function privateRedis (t: Test, port?: number): Promise<TestRedisServer> {
-  const server = useContainer ? await startRedisContainer(port) : await startRedisServer(port)
+export async function privateRedis (t: Test, port?: number, options: RedisServerOptions = {}): Promise<TestRedisServer> {
+  const server = useContainer ? await startRedisContainer(port, options) : await startRedisServer(port, options)
   t.teardown(() => server.stop())
   return server
 }

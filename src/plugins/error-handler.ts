@@ -3,10 +3,10 @@
  * Client errors say what was wrong; server errors are logged with the request's context and
  * reach the client without internals, except the service's own documented ones.
  */
-import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { FastifyError } from 'fastify'
 import { PUBLIC_ERROR_CODES } from '../errors.js'
+import { errorBody } from '../http/error-body.js'
 
 /** Seconds a client should wait before retrying while storage is unavailable. */
 export const RETRY_AFTER_SECONDS = 1
@@ -18,20 +18,12 @@ export default fp(async function errorHandler (app) {
     if (statusCode >= 500) request.log.error({ err: error }, 'Request failed')
     else request.log.info({ err: { code: error.code, message: error.message } }, 'Request refused')
     if (statusCode === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
-    return reply.code(statusCode).send({
-      statusCode,
-      error: STATUS_CODES[statusCode] ?? 'Error',
-      message: isPublic ? error.message : 'Internal Server Error',
-      ...(isPublic && error.code !== undefined ? { code: error.code } : {})
-    })
+    return reply.code(statusCode).send(isPublic
+      ? errorBody(statusCode, error.message, error.code)
+      : errorBody(statusCode, 'Internal Server Error'))
   })
 
   app.setNotFoundHandler(function (request, reply) {
-    return reply.code(404).send({
-      statusCode: 404,
-      error: 'Not Found',
-      message: `Route ${request.method} ${request.url.split('?')[0]} not found`,
-      code: 'ROUTE_NOT_FOUND'
-    })
+    return reply.code(404).send(errorBody(404, `Route ${request.method} ${request.url.split('?')[0]} not found`, 'ROUTE_NOT_FOUND'))
   })
 }, { name: 'error-handler' })

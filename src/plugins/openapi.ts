@@ -31,5 +31,11 @@ export default fp(async function openapi (app) {
       security: [{ bearer: [] }]
     }
   })
-  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX })
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    // The page's own Content-Security-Policy replaces the strict one of security-headers.ts on
+    // these routes. The service speaks plain HTTP: upgrading the page's requests would break it.
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/ ?upgrade-insecure-requests;?/, '')
+  })
 }, { name: 'openapi' })

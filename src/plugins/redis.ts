@@ -29,7 +29,10 @@ export default fp<RedisPluginOptions>(async function redisPlugin (app, opts) {
   const log = app.log.child({ component: 'redis' })
   const redis = new Redis(opts.url, {
     enableOfflineQueue: false,
-    enableAutoPipelining: true,
+    // Auto-pipelining sends one batch at a time: behind a batch a hung Redis holds, every later
+    // command waits a whole timeout before its own starts, and the 503s take 2, 3... timeouts.
+    // Plain commands are written at once and time out on their own (and were no slower here).
+    enableAutoPipelining: false,
     commandTimeout: opts.commandTimeoutMs,
     connectTimeout: opts.commandTimeoutMs,
     // A command cut off by a lost connection fails now rather than running after the reconnect,

@@ -1,32 +1,53 @@
 /**
- * A private redis-server for one test file, on a free port, that a test may stop and start again
+ * A private redis-server for one test file, on a free port, that a test may kill and start again
  * on the same port (to play an outage). Killed when the test process exits.
+ *
+ * A durable server writes every command to its append-only file before answering (appendonly yes,
+ * appendfsync always, as docker-compose.yml runs Redis), so that what it acknowledged survives a
+ * SIGKILL; a plain one keeps nothing and starts again empty.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { freePort } from './free-port.js'
+
+export interface RedisServerOptions {
+  durable?: boolean
+}
 
 export interface TestRedisServer {
   url: string
   port: number
-  /** Stops the server; clients see connection refused. */
+  /** Kills the server with SIGKILL; clients see connection refused. */
   stop: () => Promise<void>
-  /** Starts it again on the same port, empty. */
+  /** Starts it again on the same port: empty, or with what a durable server had acknowledged. */
   start: () => Promise<void>
+  /** Freezes the server for that long (SIGSTOP then SIGCONT): connections stay open, nothing answers. */
+  freeze: (ms: number) => Promise<void>
 }
 
 const children = new Set<ChildProcess>()
+const dataDirs = new Set<string>()
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL')
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
 })
 
-async function launch (port: number): Promise<ChildProcess> {
+function persistenceArgs (dataDir: string | null): string[] {
+  if (dataDir === null) return ['--save', '', '--appendonly', 'no']
+  return ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dataDir]
+}
+
+async function launch (port: number, dataDir: string | null): Promise<ChildProcess> {
   const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice', '--enable-debug-command', 'yes'
+    '--port', String(port), '--bind', '127.0.0.1', ...persistenceArgs(dataDir),
+    '--loglevel', 'notice', '--enable-debug-command', 'yes'
   ], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   child.once('exit', () => children.delete(child))
-  // redis-server prints this line once it accepts connections, at loglevel notice.
+  // redis-server prints this line once it accepts connections (after loading its AOF).
   let output = ''
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
@@ -44,9 +65,11 @@ async function launch (port: number): Promise<ChildProcess> {
   return child
 }
 
-export async function startRedisServer (port?: number): Promise<TestRedisServer> {
+export async function startRedisServer (port?: number, options: RedisServerOptions = {}): Promise<TestRedisServer> {
   const chosenPort = port ?? await freePort()
-  let child: ChildProcess | null = await launch(chosenPort)
+  const dataDir = options.durable === true ? mkdtempSync(join(tmpdir(), 'seller-state-redis-')) : null
+  if (dataDir !== null) dataDirs.add(dataDir)
+  let child: ChildProcess | null = await launch(chosenPort, dataDir)
   return {
     url: `redis://127.0.0.1:${chosenPort}`,
     port: chosenPort,
@@ -59,7 +82,12 @@ export async function startRedisServer (port?: number): Promise<TestRedisServer>
       child = null
     },
     async start () {
-      if (child === null) child = await launch(chosenPort)
+      if (child === null) child = await launch(chosenPort, dataDir)
+    },
+    async freeze (ms) {
+      child?.kill('SIGSTOP')
+      await new Promise((resolve) => setTimeout(resolve, ms))
+      child?.kill('SIGCONT')
     }
   }
 }

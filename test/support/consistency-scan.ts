@@ -1,0 +1,87 @@
+/**
+ * An independent check that the stored states and the listing indexes agree, for tests that
+ * crash things: every state is readable, has its TTL and sits exactly where its document says in
+ * every index; every index member has a state. It reads Redis only (no service code but the key
+ * names and the pure document-to-slot mapping), so a half-done write shows up as a problem.
+ */
+import type { Redis } from 'ioredis'
+import { createKeySpace } from '../../src/redis/keys.js'
+import { indexEntryOf, metaValue } from '../../src/state/index-entry.js'
+import type { StateDocument } from '../../schemas/state-document.js'
+
+export interface ConsistencyReport {
+  /** States found. */
+  states: number
+  /** One line per disagreement; empty when the store is consistent. */
+  problems: string[]
+}
+
+async function scanKeys (redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = []
+  let cursor = '0'
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+    keys.push(...found)
+    cursor = next
+  } while (cursor !== '0')
+  return keys
+}
+
+/** Every member of a sorted set with its score. */
+async function members (redis: Redis, key: string): Promise<Map<string, number>> {
+  const flat = await redis.zrange(key, '0', '-1', 'WITHSCORES')
+  const map = new Map<string, number>()
+  for (let i = 0; i < flat.length; i += 2) map.set(flat[i] as string, Number(flat[i + 1]))
+  return map
+}
+
+export async function scanConsistency (redis: Redis, keyPrefix: string): Promise<ConsistencyReport> {
+  const keys = createKeySpace(keyPrefix)
+  const problems: string[] = []
+  const [expiry, started, meta] = await Promise.all([
+    members(redis, keys.activeIndex), members(redis, keys.startedIndex), redis.hgetall(keys.indexMeta)
+  ])
+  // Every sorted set of a slot, global or per location, by key name.
+  const slotSets = new Map<string, Map<string, number>>()
+  for (const key of [...await scanKeys(redis, `${keys.activityPrefix}*`), ...await scanKeys(redis, `${keys.locationPrefix}*`)]) {
+    slotSets.set(key, await members(redis, key))
+  }
+
+  const stateIds = new Set<string>()
+  for (const stateKey of await scanKeys(redis, `${keys.statePrefix}*`)) {
+    const id = stateKey.slice(keys.statePrefix.length)
+    stateIds.add(id)
+    const envelope = await redis.hgetall(stateKey)
+    if (envelope.v !== '2' || envelope.doc === undefined || envelope.etag === undefined || envelope.exp === undefined) {
+      problems.push(`${id}: envelope incomplete (${Object.keys(envelope).join(',')})`)
+      continue
+    }
+    if (await redis.pttl(stateKey) < 0) problems.push(`${id}: state has no TTL`)
+    const entry = indexEntryOf(JSON.parse(envelope.doc) as StateDocument)
+    const expectedMeta = metaValue(entry)
+    if (meta[id] !== expectedMeta) problems.push(`${id}: index meta is ${meta[id]}, the document says ${expectedMeta}`)
+    const expectedSets = [keys.activity(entry.slot), keys.locationActivity(entry.locationId, entry.slot)]
+    for (const [setKey, set] of slotSets) {
+      const listed = set.has(id)
+      if (listed !== expectedSets.includes(setKey)) problems.push(`${id}: ${listed ? 'listed in' : 'missing from'} ${setKey}`)
+    }
+    for (const setKey of expectedSets) {
+      if (!slotSets.has(setKey)) problems.push(`${id}: ${setKey} does not exist`)
+    }
+    const activity = slotSets.get(expectedSets[0] as string)?.get(id)
+    const expectedActivity = entry.lastInteractionMs ?? Number(envelope.at)
+    if (activity !== undefined && activity !== expectedActivity) problems.push(`${id}: activity score ${activity}, expected ${expectedActivity}`)
+    if (started.get(id) !== entry.conversationStartedMs) problems.push(`${id}: started score ${started.get(id)}, expected ${entry.conversationStartedMs}`)
+    if (expiry.get(id) !== Number(envelope.exp)) problems.push(`${id}: expiry score ${expiry.get(id)}, the envelope says ${envelope.exp}`)
+  }
+
+  // The reverse: nothing indexed without a state.
+  const indexed: Array<[string, Iterable<string>]> = [
+    [keys.activeIndex, expiry.keys()], [keys.startedIndex, started.keys()], [keys.indexMeta, Object.keys(meta)],
+    ...[...slotSets].map(([key, set]): [string, Iterable<string>] => [key, set.keys()])
+  ]
+  for (const [indexKey, ids] of indexed) {
+    for (const id of ids) if (!stateIds.has(id)) problems.push(`${id}: in ${indexKey} without a state`)
+  }
+  return { states: stateIds.size, problems }
+}
