@@ -49,9 +49,6 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     logController: new RequestLog(),
     genReqId: requestIdOf,
     clientErrorHandler,
-    // A request that arrives on an open connection while the app closes is served (its answer
-    // says Connection: close) rather than refused with Fastify's bare 503.
-    return503OnClosing: false,
     // A trailing slash is a typo, not another resource. Ids of any length reach the schema,
     // which answers 400, instead of the router's 414.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 65536 }

@@ -11,7 +11,8 @@
 import t from 'tap'
 import { performance } from 'node:perf_hooks'
 import { Redis } from 'ioredis'
-import { botState, privateRedis } from '../helper.js'
+import { privateRedis } from '../helper.js'
+import { numberedWrite } from '../fixtures/bot-state.js'
 import { startService } from '../support/service-process.js'
 import { keepAliveClient, type KeepAliveClient } from '../support/keep-alive-client.js'
 import { scanConsistency } from '../support/consistency-scan.js'
@@ -25,7 +26,6 @@ const KILLS = 2
 // What "within about a second" allows: the 1 s command timeout, plus scheduling on two busy cores.
 const OUTAGE_ANSWER_BOUND_MS = 1500
 const RECOVERY_BOUND_MS = 2000
-const STAGES = ['Q1', 'Q2', 'Q3', 'Q4'] as const
 const KEY_PREFIX = 'chaos:'
 
 interface Attempt {
@@ -39,23 +39,12 @@ interface Attempt {
   retryAfter?: string
 }
 
-/** The body of write number `seq` to a contact: unique, and moving the contact between slots. */
-function documentFor (contactId: string, seq: number): string {
-  return JSON.stringify(botState({
-    contact_id: contactId,
-    location_id: `loc-${seq % 3}`,
-    stage: STAGES[seq % STAGES.length],
-    extracted_data: { seq, note: 'é😀'.repeat(seq % 5) },
-    last_interaction: new Date(Date.UTC(2026, 0, 23, 10, 0, 0, seq)).toISOString().replace('Z', '000')
-  }))
-}
-
 async function writeLoop (client: KeepAliveClient, writer: number, attempts: Attempt[], running: () => boolean): Promise<void> {
   let seq = 0
   while (running()) {
     seq++
     const contactId = `w${writer}-c${seq % CONTACTS_PER_WRITER}`
-    const body = documentFor(contactId, seq)
+    const body = numberedWrite(contactId, seq)
     const startedAt = performance.now()
     const attempt: Attempt = { contactId, seq, body, startedAt, endedAt: startedAt, status: 0 }
     try {

@@ -33,3 +33,17 @@ t.test('at debug every completed request is logged with its status', async (t) =
   t.match(completed[0], { level: 20, req: { method: 'PUT', url: '/seller/state/contact-1' }, res: { statusCode: 201 } })
   t.type(completed[0].responseTime, 'number')
 })
+
+t.test('at trace each request is logged when it arrives, under the caller\'s X-Request-Id when it is sensible', async (t) => {
+  const { logger, lines } = capture('trace')
+  const { app } = await build(t, {}, undefined, { logger })
+  const ids = ['sms-SM0123456789abcdef', 'x'.repeat(65), 'two words', '']
+  for (const id of ids) await app.inject({ url: '/seller/state/nobody', headers: { 'x-request-id': id } })
+  await app.inject({ url: '/seller/state/nobody' })
+  const arrived = lines.filter((line) => line.msg === 'incoming request').map((line) => line.reqId as string)
+  t.equal(arrived.length, 5)
+  t.equal(arrived[0], 'sms-SM0123456789abcdef', 'a well-formed id is kept, so the bot can find its request')
+  for (const id of arrived.slice(1)) t.match(id, /^[0-9a-f-]{36}$/, 'a long, spaced, empty or missing id is replaced by a UUID')
+  const refusals = lines.filter((line) => line.msg === 'Request refused')
+  t.equal(refusals[0].reqId, 'sms-SM0123456789abcdef', 'the refusal carries the same id')
+})
