@@ -9,7 +9,9 @@ import { decorateRawBody, registerJsonBodyParser } from './http/json-body.js'
 import { validatorCompiler } from './http/validator-compiler.js'
 import { RequestLog } from './http/request-log.js'
 import { clientErrorHandler } from './http/client-error.js'
+import { frameworkErrorHandler } from './http/framework-error.js'
 import { requestIdOf } from './http/request-id.js'
+import { withSecretsRedacted } from './log-redaction.js'
 import errorHandler from './plugins/error-handler.js'
 import securityHeaders from './plugins/security-headers.js'
 import gracefulClose from './plugins/graceful-close.js'
@@ -39,16 +41,21 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
 }
 
-/** pino settings shared by every deployment: never log credentials. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'config.redisUrl']
+/**
+ * pino settings shared by every deployment: never log credentials. A failed Redis command's
+ * arguments hold the document it carried (personal data) and the request's Idempotency-Key.
+ */
+export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'config.redisUrl', 'err.command.args']
 
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel, redact: REDACTED_PATHS },
+    // Whoever gives the logger options (server.ts, tests), configured tokens never reach a line.
+    logger: withSecretsRedacted(options.logger ?? { level: config.logLevel, redact: REDACTED_PATHS }, config.apiKeys.map(({ token }) => token)),
     bodyLimit: config.bodyLimitBytes,
     logController: new RequestLog(),
     genReqId: requestIdOf,
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     // A trailing slash is a typo, not another resource. Ids of any length reach the schema,
     // which answers 400, instead of the router's 414.
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 65536 }

@@ -81,23 +81,33 @@ function describe (error: AjvError, env: Record<string, unknown>): string {
   const allowed = error.params.allowedValues as unknown[] | undefined
   const rule = allowed !== undefined ? `must be one of ${allowed.join(', ')}` : error.message
   // A credential is never repeated back, not even a malformed one.
-  const got = variable === 'API_KEYS' ? '' : ` (got ${JSON.stringify(env[variable])})`
+  const value = variable === 'REDIS_URL' ? withoutCredentials(String(env[variable])) : env[variable]
+  const got = variable === 'API_KEYS' ? '' : ` (got ${JSON.stringify(value)})`
   return `${variable} ${rule}${got}`
+}
+
+/**
+ * A URL as a configuration error may show it: everything up to its last '@' is masked, so that a
+ * password is hidden even where it breaks the URL's syntax (an unencoded '/' or '@' in it).
+ */
+function withoutCredentials (url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@')
 }
 
 /** What ioredis would fail on only later, at connection time, with a less helpful message. */
 function checkRedisUrl (value: string): void {
+  const shown = JSON.stringify(withoutCredentials(value))
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new ConfigError(`Invalid configuration: REDIS_URL is not a URL (got ${JSON.stringify(value)})`)
+    throw new ConfigError(`Invalid configuration: REDIS_URL is not a URL (got ${shown})`)
   }
   if (url.port !== '' && !(Number(url.port) >= 1 && Number(url.port) <= 65535)) {
-    throw new ConfigError(`Invalid configuration: REDIS_URL has an invalid port (got ${JSON.stringify(value)})`)
+    throw new ConfigError(`Invalid configuration: REDIS_URL has an invalid port (got ${shown})`)
   }
   if (!/^\/?(\d+)?$/.test(url.pathname)) {
-    throw new ConfigError(`Invalid configuration: REDIS_URL must name a database by its number, as /0 (got ${JSON.stringify(value)})`)
+    throw new ConfigError(`Invalid configuration: REDIS_URL must name a database by its number, as /0 (got ${shown})`)
   }
 }
 
