@@ -5,11 +5,12 @@
  * text back without parsing it, so Python isoformat strings and unknown fields survive byte for
  * byte. Version and write time travel in the ETag and Last-Modified headers.
  */
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ContactIdParamsSchema, DocumentHeaders, errorResponses, withHeaders, WriteHeadersSchema } from '../schemas/common.js'
 import { StateDocumentSchema } from '../schemas/state-document.js'
-import { StateNotFoundError } from '../src/errors.js'
+import { DocumentTooLargeError, StateNotFoundError } from '../src/errors.js'
 import { formatEntityTag, matchesIfNoneMatch, parseWritePreconditions } from '../src/http/entity-tags.js'
 import { idempotencyOf } from '../src/http/idempotency.js'
 import { answerRefusal, sendDocument, stateLocation } from '../src/http/responses.js'
@@ -33,6 +34,10 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { contactId } = request.params
     const json = request.body.contact_id === undefined ? withContactId(request.rawBody, contactId) : request.rawBody
+    // A contact_id added from the path must not grow the document past what the bot can PUT back after a GET.
+    if (request.body.contact_id === undefined && Buffer.byteLength(json) > app.config.bodyLimitBytes) {
+      throw new DocumentTooLargeError(app.config.bodyLimitBytes)
+    }
     checkDocumentRules(request.body, request.topLevelNumbers ?? new Map(), contactId)
     const preconditions = parseWritePreconditions(request.headers['if-match'], request.headers['if-none-match'])
     const idempotency = idempotencyOf(request)
@@ -58,7 +63,10 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const stored = await repository.get(contactId)
     if (stored === null) throw new StateNotFoundError(contactId)
     if (matchesIfNoneMatch(request.headers['if-none-match'], stored.etag)) {
-      return reply.code(304).header('etag', formatEntityTag(stored.etag)).send(null)
+      // Nothing is sent, not even null: a 304 has no Content-Type nor Content-Length (RFC 9110
+      // 8.6), but the Cache-Control of the 200 (15.4.5). Widened: the 304's type (null) wants a payload.
+      const notModified: FastifyReply = reply
+      return notModified.code(304).header('etag', formatEntityTag(stored.etag)).header('cache-control', 'no-cache').send()
     }
     return sendDocument(reply, stored)
   })

@@ -27,6 +27,7 @@ export const EnvSchema = Type.Object({
   REQUIRE_PRECONDITION: Type.Boolean({ default: false, description: 'Refuse writes of an existing state without If-Match (428)' }),
   SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 60, description: 'Period of the index sweep; 0 turns it off' }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000, description: 'How long a shutdown waits for requests in flight' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'A client that has not sent its whole request by then gets 408' }),
   API_KEYS: Type.String({ default: '', description: 'Comma-separated <scope>:<token>, scope read or write; unset: no access control' }),
   ALLOW_ANONYMOUS: Type.Boolean({ default: false, description: 'Lets NODE_ENV=production run without API_KEYS' }),
   NODE_ENV: Type.String({ default: 'development' }),
@@ -56,6 +57,7 @@ export interface Config {
   requirePrecondition: boolean
   sweepIntervalSeconds: number
   shutdownGraceMs: number
+  requestTimeoutMs: number
   /** Empty: the service runs open. */
   apiKeys: ApiKey[]
   rateLimitMax: number
@@ -155,6 +157,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     requirePrecondition: parsed.REQUIRE_PRECONDITION,
     sweepIntervalSeconds: parsed.SWEEP_INTERVAL_SECONDS,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
     apiKeys,
     rateLimitMax: parsed.RATE_LIMIT_MAX,
     rateLimitWindow: parsed.RATE_LIMIT_WINDOW,

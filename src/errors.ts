@@ -35,7 +35,7 @@ export const InvalidDocumentError = createError<'INVALID_DOCUMENT', 400, [string
   'INVALID_DOCUMENT', '%s', 400)
 
 export const DocumentTooLargeError = createError<'DOCUMENT_TOO_LARGE', 413, [number]>(
-  'DOCUMENT_TOO_LARGE', 'The patched document would exceed %s bytes, the largest document a PUT accepts', 413)
+  'DOCUMENT_TOO_LARGE', 'The document as stored would exceed %s bytes, the largest document a PUT accepts', 413)
 
 export const PageTooDeepError = createError<'PAGE_TOO_DEEP', 400, [number]>(
   'PAGE_TOO_DEEP', 'querystring/page starts after more than %s conversations of one group; follow next_cursor to page deeper', 400)

@@ -1,8 +1,14 @@
 /**
- * The answer to a request Node's HTTP parser rejects before Fastify sees it (headers over 16 KB,
- * a raw newline in the path, a broken chunked body, a header that never ends): the service's
- * JSON error and security headers, where Fastify's default sends a bare body without them.
+ * Answers to requests that never reach Fastify's routing, which Node would otherwise answer bare
+ * (no JSON, no security headers) or not at all: what its HTTP parser rejects (headers over
+ * 16 KB, a raw newline in the path, a broken chunked body, a request not received within
+ * REQUEST_TIMEOUT_MS), CONNECT (Node drops the connection when no one listens for it), an
+ * `Expect` other than 100-continue (Node's bare 417), a client that half-closes its connection
+ * after its request (Node aborts the request) and `Upgrade` (this service speaks plain
+ * HTTP/1.1; Node would serve such a request as a normal one but stop checking its body, so one
+ * with a broken body held its connection forever, past any timeout).
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { CONTENT_SECURITY_POLICY } from '../plugins/security-headers.js'
@@ -12,6 +18,28 @@ interface ParserError extends Error {
   code?: string
   /** llhttp's reason, such as "Invalid header value char": safe and useful to the client. */
   reason?: string
+}
+
+/** The headers of security-headers.ts that matter for a JSON error, and the body's own. */
+function errorHeaders (body: string): Record<string, string> {
+  return {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    connection: 'close'
+  }
+}
+
+/** Writes a whole JSON error on a socket no response object owns, then closes it. */
+function answerOnSocket (socket: Socket, statusCode: number, message: string, code: string): void {
+  if (socket.writable) {
+    const payload = errorBody(statusCode, message, code)
+    const body = JSON.stringify(payload)
+    const head = Object.entries(errorHeaders(body)).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+    socket.write(`HTTP/1.1 ${statusCode} ${payload.error}\r\n${head}\r\n${body}`)
+  }
+  socket.destroy()
 }
 
 function answerFor (err: ParserError): { statusCode: number, message: string, code: string } {
@@ -24,18 +52,33 @@ function answerFor (err: ParserError): { statusCode: number, message: string, co
 export function clientErrorHandler (this: FastifyInstance, err: ParserError, socket: Socket): void {
   // A reset connection has no one left to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const { statusCode, message, code } = answerFor(err)
   this.log.info({ err: { code: err.code, message: err.message } }, 'Malformed request refused')
-  if (socket.writable) {
-    const payload = errorBody(statusCode, message, code)
-    const body = JSON.stringify(payload)
-    // The headers of security-headers.ts that matter for a JSON error.
-    socket.write(`HTTP/1.1 ${statusCode} ${payload.error}\r\n` +
-      'content-type: application/json; charset=utf-8\r\n' +
-      `content-length: ${Buffer.byteLength(body)}\r\n` +
-      'x-content-type-options: nosniff\r\n' +
-      `content-security-policy: ${CONTENT_SECURITY_POLICY}\r\n` +
-      'connection: close\r\n\r\n' + body)
+  // Garbage after a complete request: that request is being served and its answer must not be
+  // replaced by this one (its write may already be done). Close once it is sent.
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (inFlight != null && inFlight.req.complete && !inFlight.writableFinished) {
+    inFlight.shouldKeepAlive = false
+    inFlight.once('finish', () => socket.destroySoon())
+    return
   }
-  socket.destroy()
+  const { statusCode, message, code } = answerFor(err)
+  answerOnSocket(socket, statusCode, message, code)
+}
+
+/** Listeners for what Node hands to the server instead of to Fastify. */
+export function answerOutsideFastify (server: Server): void {
+  // A client may close its sending side once its request is sent (shutdown(SHUT_WR), `nc -N`).
+  // By default Node then aborts the request, so a write could be done and its answer never sent.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
+  server.on('connect', (_request: IncomingMessage, socket: Socket) => {
+    answerOnSocket(socket, 405, 'CONNECT is not supported: this is not a proxy', 'METHOD_NOT_ALLOWED')
+  })
+  server.on('upgrade', (_request: IncomingMessage, socket: Socket) => {
+    answerOnSocket(socket, 400, 'Upgrade is not supported: send the request without Upgrade and Connection: Upgrade', 'UPGRADE_NOT_SUPPORTED')
+  })
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const payload = errorBody(417, `Expect: ${request.headers.expect ?? ''} is not supported (only 100-continue)`, 'EXPECTATION_FAILED')
+    const body = JSON.stringify(payload)
+    response.writeHead(417, errorHeaders(body)).end(body)
+  })
 }

@@ -1,7 +1,7 @@
 /**
  * Corners of the write path found in review: entity tags that look like the script's own
- * markers, values under a state key that are not ours, patches that grow a document past what a
- * PUT accepts, and a PATCH retried on two replicas at once.
+ * markers, values under a state key that are not ours, patches and contact ids that grow a
+ * document past what a PUT accepts, and a PATCH retried on two replicas at once.
  */
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
@@ -64,6 +64,19 @@ t.test('a patch that would grow the document past the body limit is a 413, and n
   t.not(after.body, before.body)
   t.ok(Buffer.byteLength(after.body) <= 4096, 'the stored document can still be PUT back as it is')
   t.equal((await putState(ctx.app, 'contact-1', after.body)).statusCode, 200)
+})
+
+t.test('a PUT whose contact_id, added from the path, would take it past the body limit is a 413, and nothing is written', async (t) => {
+  const ctx = await build(t, { BODY_LIMIT_BYTES: '4096' })
+  const { contact_id: _omitted, ...withoutId } = botState({ motivation: '' })
+  const body = JSON.stringify({ ...withoutId, motivation: 'x'.repeat(4096 - JSON.stringify(withoutId).length) })
+  t.equal(Buffer.byteLength(body), 4096, 'the body itself is within the limit')
+  const res = await putState(ctx.app, 'contact-1', body)
+  t.equal(res.statusCode, 413, 'the bot could not PUT back what a GET would return')
+  t.match(res.json(), { code: 'DOCUMENT_TOO_LARGE', message: /4096 bytes/ })
+  t.equal((await getState(ctx.app, 'contact-1')).statusCode, 404, 'nothing written')
+  t.equal((await putState(ctx.app, 'contact-1', body.replace('{', '{"contact_id":"contact-1",').replace('x'.repeat(26), ''))).statusCode, 201,
+    'the same document with its contact_id, within the limit, is stored')
 })
 
 t.test('the same PATCH sent to two replicas at once is applied once; both get its answer', async (t) => {

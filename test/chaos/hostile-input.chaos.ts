@@ -1,0 +1,9 @@
+/**
+ * The hostile-input properties (test/reliability/hostile-input.ts) run long: thousands of cases
+ * per property instead of the hundred of `npm test`, for the defects a short run is unlikely to
+ * draw. FC_SEED replays a reported run.
+ */
+import t from 'tap'
+import { hostileInputProperties } from '../reliability/hostile-input.js'
+
+await hostileInputProperties(t, 2500)
