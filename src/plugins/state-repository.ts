@@ -135,19 +135,32 @@ export function createStateRepository (redis: Redis, keys: KeySpace, deadline: W
     return reply
   }
 
+  /**
+   * After a read that found none of our fields (no key, or a hash that is not ours): the fields
+   * again and EXISTS, in one step. Asked apart, a state created in between would pass for a
+   * value that is not ours.
+   */
+  async function readWithExistence (key: string): Promise<StoredState | null | typeof UNREADABLE> {
+    const [[error, fields], [, exists]] = await whileAvailable(
+      redis.multi().hmget(key, ...ENVELOPE_FIELDS).exists(key).exec()) as [[Error | null, Array<string | null>], [Error | null, number]]
+    // HMGET fails inside EXEC only on a value that is not a hash (WRONGTYPE).
+    if (error !== null) return UNREADABLE
+    const stored = decodeEnvelope(fields)
+    return stored === null && exists === 1 ? UNREADABLE : stored
+  }
+
   return {
     async get (contactId) {
-      let fields: Array<string | null>
+      const key = keys.state(contactId)
+      let stored: StoredState | null | typeof UNREADABLE
       try {
-        fields = await whileAvailable(redis.hmget(keys.state(contactId), ...ENVELOPE_FIELDS))
+        stored = decodeEnvelope(await whileAvailable(redis.hmget(key, ...ENVELOPE_FIELDS)))
       } catch (err) {
-        if (isWrongType(err)) throw new StateUnreadableError(contactId)
-        throw err
+        if (!isWrongType(err)) throw err
+        stored = UNREADABLE
       }
-      const stored = decodeEnvelope(fields)
+      if (stored === null) stored = await readWithExistence(key)
       if (stored === UNREADABLE) throw new StateUnreadableError(contactId)
-      // None of our fields: no key, or a hash that is not ours.
-      if (stored === null && await whileAvailable(redis.exists(keys.state(contactId))) === 1) throw new StateUnreadableError(contactId)
       return stored
     },
 

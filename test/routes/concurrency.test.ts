@@ -127,3 +127,21 @@ t.test('concurrent PATCHes through two replicas all land: conflicts between them
   const { doc } = await read(app)
   t.same(Object.keys(doc.extracted_data).sort(), ['counter', ...Array.from({ length: CLIENTS }, (_, i) => `answer_${i}`)].sort())
 })
+
+t.test('a GET or PATCH racing the PUT that creates its contact answers 404 or the new state, never 500', async (t) => {
+  const { app } = await build(t)
+  // Sent together, the read's first look at Redis comes before the PUT's script and its second
+  // after it: a contact being created must not pass for a value that is not a state.
+  const answers: string[] = []
+  for (let i = 0; i < 10; i++) {
+    const id = `new-${i}`
+    const [get, patch, put] = await Promise.all([
+      app.inject({ url: `/seller/state/${id}` }),
+      app.inject({ method: 'PATCH', url: `/seller/state/${id}`, headers: { 'content-type': 'application/merge-patch+json' }, payload: '{"stage": "Q3"}' }),
+      app.inject({ method: 'PUT', url: `/seller/state/${id}`, payload: botState({ contact_id: id }) })
+    ])
+    t.equal(put.statusCode, 201)
+    answers.push(`GET ${get.statusCode}`, `PATCH ${patch.statusCode}`)
+  }
+  t.same(answers.filter((answer) => !/^(GET|PATCH) (200|404)$/.test(answer)), [], 'each read the state before or after its creation')
+})
