@@ -1,7 +1,7 @@
 /**
  * The log redactor on its own: every spelling a configured token can take in a JSON log line,
  * for tokens made of any visible ASCII (quotes and backslashes included), and nothing else cut.
- * test/reliability/security.test.ts checks the same through the service's real logs.
+ * test/reliability/security/logs.test.ts checks the same through the service's real logs.
  */
 import t from 'tap'
 import { secretRedactor, withSecretsRedacted } from '../src/log-redaction.js'

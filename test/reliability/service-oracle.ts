@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isDeepStrictEqual } from 'node:util'
 import type { TestApp } from '../helper.js'
 import { NoAnswerError, rawRequest, type RawRequest, type RawResponse } from '../support/raw-http.js'
+import { keyChanges, snapshotKeys, type KeySnapshot } from '../support/redis-snapshot.js'
 
 /** A hostile request with what the oracle must know to judge its answer. */
 export interface HostileRequest extends RawRequest {
@@ -82,8 +83,6 @@ function routeOf (target: string): Route {
   if (/^\/(health\/(live|ready)|metrics|docs)(\/|$)/.test(path)) return { kind: 'public', path }
   return { kind: 'other', path }
 }
-
-interface KeyState { type: string, value: string, ttlMs: number }
 
 /** The values of a request header as Node joins them: repeated lines with ", ", latin1. */
 function headerValue (request: RawRequest, name: string): string | undefined {
@@ -196,46 +195,14 @@ export class ServiceOracle {
     if (answer.status !== 200) throw new PropertyViolation('GET /health/live is not 200 any more', answer)
   }
 
-  /**
-   * Every key of the app's prefix: type, value in a canonical form, remaining TTL in ms (-1 for
-   * none). Not DUMP: a hash's DUMP follows its hash table, which Redis rehashes as it is read. The
-   * lock of the start-up index sweep aside: it expires by itself.
-   */
-  private async snapshot (): Promise<Map<string, KeyState>> {
-    const { redis, config } = this.ctx
-    const keys = (await redis.keys(`${config.keyPrefix}*`)).filter((key) => !key.startsWith(`${config.keyPrefix}lock:`)).sort()
-    const types = redis.pipeline()
-    for (const key of keys) types.type(key).pttl(key)
-    const typeReplies = (await types.exec()) ?? []
-    const values = redis.pipeline()
-    keys.forEach((key, i) => {
-      const type = typeReplies[2 * i]?.[1]
-      if (type === 'hash') values.hgetall(key)
-      else if (type === 'zset') values.zrange(key, '0', '-1', 'WITHSCORES')
-      else if (type === 'set') values.smembers(key)
-      else if (type === 'string') values.get(key)
-      else values.type(key)
-    })
-    const valueReplies = (await values.exec()) ?? []
-    const canonical = (value: unknown): string => JSON.stringify(
-      Array.isArray(value) ? value : typeof value === 'object' && value !== null ? Object.entries(value).sort() : value)
-    return new Map(keys.map((key, i) => {
-      const type = typeReplies[2 * i]?.[1] as string
-      const value = valueReplies[i]?.[1]
-      return [key, { type, value: canonical(type === 'set' ? (value as string[]).sort() : value), ttlMs: typeReplies[2 * i + 1]?.[1] as number }]
-    }))
+  /** What Redis holds under the app's prefix now. */
+  private async snapshot (): Promise<KeySnapshot> {
+    return await snapshotKeys(this.ctx.redis, this.ctx.config.keyPrefix)
   }
 
-  private async assertUnchanged (before: Map<string, KeyState>, why: string, answer: RawResponse): Promise<void> {
-    const after = await this.snapshot()
-    const changes: string[] = []
-    for (const [key, was] of before) {
-      const now = after.get(key)
-      if (now === undefined) changes.push(`${key} deleted`)
-      else if (now.type !== was.type || now.value !== was.value) changes.push(`${key} changed`)
-      else if ((was.ttlMs < 0) !== (now.ttlMs < 0) || now.ttlMs > was.ttlMs) changes.push(`${key} TTL ${was.ttlMs} -> ${now.ttlMs} ms`)
-    }
-    for (const key of after.keys()) if (!before.has(key)) changes.push(`${key} created`)
+  /** Redis is exactly as before: no key created, deleted or changed, no TTL extended. */
+  private async assertUnchanged (before: KeySnapshot, why: string, answer: RawResponse): Promise<void> {
+    const changes = keyChanges(before, await this.snapshot(), this.ctx.config.keyPrefix)
     if (changes.length > 0) throw new PropertyViolation(`Redis changed after ${why}: ${changes.slice(0, 5).join('; ')}`, answer)
   }
 
