@@ -18,7 +18,7 @@ import { scanConsistency } from '../support/consistency-scan.js'
 const CLIENTS = 32
 const CONTACTS = 200
 const LOAD_BEFORE_SIGNAL_MS = 2000
-const SIGKILL_ROUNDS = 4
+const SIGKILL_ROUNDS = 3
 const KEY_PREFIX = 'chaos:'
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
