@@ -74,9 +74,10 @@ async function startHttp (what: string, args: string[], env: NodeJS.ProcessEnv, 
 /**
  * The built service (dist/src/server.js) against the given Redis, under its own key prefix, with
  * its default configuration otherwise (BENCH_REDIS_COMMAND_TIMEOUT_MS overrides the command
- * timeout, to time listings that outlast the default 1 s instead of seeing them fail).
+ * timeout, to time listings that outlast the default 1 s instead of seeing them fail). `env`
+ * overrides any of it (the soak runs the periodic sweep and a short idempotency TTL).
  */
-export async function startService (redisUrl: string, keyPrefix: string): Promise<Child> {
+export async function startService (redisUrl: string, keyPrefix: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
   const timeout = process.env.BENCH_REDIS_COMMAND_TIMEOUT_MS
   return await startHttp('the service', ['dist/src/server.js'], {
     ...(timeout === undefined || timeout === '' ? {} : { REDIS_COMMAND_TIMEOUT_MS: timeout }),
@@ -87,7 +88,8 @@ export async function startService (redisUrl: string, keyPrefix: string): Promis
     REDIS_URL: redisUrl,
     LOG_LEVEL: 'warn',
     KEY_PREFIX: keyPrefix,
-    SWEEP_INTERVAL_SECONDS: '0'
+    SWEEP_INTERVAL_SECONDS: '0',
+    ...env
   }, '/health/ready')
 }
 

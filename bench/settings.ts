@@ -1,7 +1,8 @@
 /**
  * The benchmark's knobs, from the environment.
  */
-function positive (name: string, fallback: number): number {
+/** A positive number from the environment, or the fallback; anything else stops the run. */
+export function positive (name: string, fallback: number): number {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)

@@ -22,7 +22,7 @@ export interface ServiceProcess {
 const running = new Set<ServiceProcess>()
 process.on('exit', () => { for (const service of running) service.kill('SIGKILL') })
 
-/** Starts the service with these environment variables and waits until it listens. */
+/** Starts the service with these environment variables and waits until it answers. */
 export async function startService (env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort()
   // The parent's loader flags (tap's TypeScript import) let the child run src/server.ts as it is.
@@ -45,10 +45,13 @@ export async function startService (env: Record<string, string>): Promise<Servic
   running.add(service)
   exited.then(() => running.delete(service), () => {})
 
-  await new Promise<void>((resolve, reject) => {
-    const onData = (): void => { if (text.includes('Server listening')) resolve() }
-    child.stdout.on('data', onData)
-    exited.then(({ code }) => { reject(new Error(`the service exited with ${code} before listening:\n${text}`)) }, reject)
-  })
+  // Listening, whatever LOG_LEVEL says: /health/live answers (never needs Redis).
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (await fetch(`${service.url}/health/live`).then((res) => res.ok, () => false)) break
+    const gone = await Promise.race([exited.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 50))])
+    if (gone) throw new Error(`the service exited before listening:\n${text}`)
+    if (Date.now() > deadline) throw new Error(`the service did not listen within 30 s:\n${text}`)
+  }
   return service
 }
