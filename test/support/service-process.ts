@@ -49,8 +49,8 @@ export async function startService (env: Record<string, string>): Promise<Servic
   const deadline = Date.now() + 30_000
   for (;;) {
     if (await fetch(`${service.url}/health/live`).then((res) => res.ok, () => false)) break
-    const gone = await Promise.race([exited.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 50))])
-    if (gone) throw new Error(`the service exited before listening:\n${text}`)
+    const gone = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 50))])
+    if (gone !== null) throw new Error(`the service exited with ${gone.code} before listening:\n${text}`)
     if (Date.now() > deadline) throw new Error(`the service did not listen within 30 s:\n${text}`)
   }
   return service
