@@ -1,7 +1,7 @@
 /**
  * The answer to a request the router refuses before any hook runs (a path whose
  * percent-encoding is broken, FST_ERR_BAD_URL): the service's JSON error, logged like every
- * refusal, with the security headers that helmet (an onRequest hook) never gets to add. Fastify's
+ * refusal, with the security headers that security-headers.ts (an onRequest hook) never gets to add. Fastify's
  * own answer has neither.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
