@@ -4,6 +4,7 @@
  * every other key under the prefix (indexes, counters, locks) is overhead, reported per contact.
  */
 import { Redis } from 'ioredis'
+import { scanKeys } from '../test/support/scan-keys.js'
 
 export interface MemoryReport {
   stateKey: string
@@ -15,17 +16,6 @@ export interface MemoryReport {
   otherBytesPerContact: number
   /** The largest non-state keys, for the reader who wants to know where the bytes are. */
   largestOtherKeys: Array<{ key: string, type: string, bytes: number }>
-}
-
-async function scanAll (redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = []
-  let cursor = '0'
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000)
-    keys.push(...batch)
-    cursor = next
-  } while (cursor !== '0')
-  return keys
 }
 
 async function usage (redis: Redis, keys: string[]): Promise<Array<{ key: string, type: string, bytes: number }>> {
@@ -49,10 +39,10 @@ export async function measureMemory (redisUrl: string, keyPrefix: string, contac
   const redis = new Redis(redisUrl)
   try {
     const isState = (key: string): boolean => key.includes('state') && contactIdPattern.test(key)
-    const stateKey = (await scanAll(redis, `${keyPrefix}*state*`)).find(isState)
+    const stateKey = (await scanKeys(redis, `${keyPrefix}*state*`, 5000)).find(isState)
     if (stateKey === undefined) throw new Error(`no state key found under ${keyPrefix}`)
     const [state] = await usage(redis, [stateKey])
-    const all = await scanAll(redis, `${keyPrefix}*`)
+    const all = await scanKeys(redis, `${keyPrefix}*`, 5000)
     const others = await usage(redis, all.filter((key) => !isState(key)))
     const otherKeysBytes = others.reduce((sum, { bytes }) => sum + bytes, 0)
     return {

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis'
 import { createKeySpace } from '../../src/redis/keys.js'
+import { scanKeys } from './scan-keys.js'
 import { indexEntryOf, metaValue } from '../../src/state/index-entry.js'
 import type { StateDocument } from '../../schemas/state-document.js'
 
@@ -14,17 +15,6 @@ export interface ConsistencyReport {
   states: number
   /** One line per disagreement; empty when the store is consistent. */
   problems: string[]
-}
-
-async function scanKeys (redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = []
-  let cursor = '0'
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-    keys.push(...found)
-    cursor = next
-  } while (cursor !== '0')
-  return keys
 }
 
 /** Every member of a sorted set with its score. */

@@ -1,0 +1,16 @@
+/**
+ * Every key matching a pattern, by SCAN (never KEYS, which blocks Redis on a large keyspace), for
+ * the tests' consistency scan and the benchmark's memory report.
+ */
+import type { Redis } from 'ioredis'
+
+export async function scanKeys (redis: Redis, pattern: string, count = 1000): Promise<string[]> {
+  const keys: string[] = []
+  let cursor = '0'
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', count)
+    keys.push(...batch)
+    cursor = next
+  } while (cursor !== '0')
+  return keys
+}
