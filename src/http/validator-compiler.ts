@@ -30,9 +30,12 @@ function errorMessage (error: ErrorFunctionParameter): string {
   switch (error.errorType) {
     case ValueErrorType.ObjectRequiredProperty:
       return 'is required'
-    case ValueErrorType.StringPattern:
+    case ValueErrorType.StringPattern: {
       // The description says in words what the pattern says in a regular expression.
-      return typeof schema.description === 'string' ? `Expected ${schema.description}` : DefaultErrorFunction(error)
+      const expected = typeof schema.description === 'string' ? `Expected ${schema.description}` : DefaultErrorFunction(error)
+      // Said apart: "" is the Python prototype's fallback for a location it did not know.
+      return value === '' ? `is empty. ${expected}` : expected
+    }
     case ValueErrorType.Union: {
       const members = schema.anyOf as TSchema[]
       if (members.every((member) => member.const !== undefined)) {

@@ -56,6 +56,9 @@ export default fp<IndexMaintenanceOptions>(async function indexMaintenance (app,
     const drift = report.ghosts + report.orphans
     if (drift > 0) log.warn(report, 'Index drift repaired: entries without a state removed, states without an entry indexed')
     else log.debug(report, 'Index sweep found no drift')
+    if (report.prototypeStates > 0) {
+      log.warn({ prototypeStates: report.prototypeStates }, `${report.prototypeStates} states are still the Python prototype's pickles, which this service cannot read (500 STATE_UNREADABLE): carry them over with python -m seller_state.migrate_prototype (README, "Migration day")`)
+    }
     return report
   }
 

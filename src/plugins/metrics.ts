@@ -33,6 +33,11 @@ export default fp(async function metricsPlugin (app) {
   })
   const sweepRuns = new Counter({ name: 'seller_state_sweep_runs_total', help: 'Index sweeps run by this replica', registers })
   const indexDrift = new Gauge({ name: 'seller_state_index_drift', help: 'Ghosts plus orphans found by the last sweep of this replica', registers })
+  const prototypeStates = new Gauge({
+    name: 'seller_state_prototype_states',
+    help: 'State keys holding a pickle of the Python prototype at the last sweep of this replica (python -m seller_state.migrate_prototype carries them over)',
+    registers
+  })
 
   const metrics: ServiceMetrics = {
     registry,
@@ -56,6 +61,7 @@ export default fp(async function metricsPlugin (app) {
       sweepEntries.inc({ kind: 'ghost' }, report.ghosts)
       sweepEntries.inc({ kind: 'orphan' }, report.orphans)
       indexDrift.set(report.ghosts + report.orphans)
+      prototypeStates.set(report.prototypeStates)
     }
   }
   app.decorate('metrics', metrics)

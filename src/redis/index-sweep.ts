@@ -18,6 +18,8 @@ export interface SweepReport {
   ghosts: number
   /** States of ours that the listing indexes did not hold: drift. */
   orphans: number
+  /** State keys holding a string: the Python prototype's pickles, not yet carried over. */
+  prototypeStates: number
 }
 
 /** Where a stored document goes in the indexes; null for a text that is not a state document. */
@@ -37,7 +39,7 @@ async function inBatches (scan: (cursor: string) => Promise<[string, string[]]>,
 }
 
 export async function sweepIndex (redis: Redis, keys: KeySpace, entryOf: EntryOf): Promise<SweepReport> {
-  const report: SweepReport = { expired: 0, ghosts: 0, orphans: 0 }
+  const report: SweepReport = { expired: 0, ghosts: 0, orphans: 0, prototypeStates: 0 }
   const indexKeys = [keys.activeIndex, keys.indexMeta, keys.startedIndex]
   const prefixes = [keys.activityPrefix, keys.locationPrefix]
 
@@ -72,6 +74,8 @@ export async function sweepIndex (redis: Redis, keys: KeySpace, entryOf: EntryOf
     for (const [i, id] of ids.entries()) {
       if (meta[i] !== null && expiries[i] !== null) continue
       const fields = await whileAvailable(redis.hmget(keys.state(id), ...ENVELOPE_FIELDS)).catch(() => null)
+      // Our states are hashes; a string is what the prototype stored (a pickle).
+      if (fields === null && await whileAvailable(redis.type(keys.state(id))) === 'string') report.prototypeStates++
       const stored = fields === null ? null : decodeEnvelope(fields)
       if (stored === null || stored === UNREADABLE) continue
       const entry = entryOf(stored.json)

@@ -11,7 +11,7 @@ async function put (app: TestApp['app'], id: string): Promise<void> {
   if (res.statusCode !== 201) throw new Error(`setup failed: ${res.body}`)
 }
 
-t.test('a sweep removes ghosts, indexes orphans, reports the drift and leaves foreign values alone', async (t) => {
+t.test('a sweep removes ghosts, indexes orphans, reports the drift, counts the prototype\'s pickles and leaves them alone', async (t) => {
   const { app, redis, config } = await build(t, { SWEEP_INTERVAL_SECONDS: '0' })
   const index = `${config.keyPrefix}active_contacts`
   await put(app, 'alive')
@@ -20,9 +20,10 @@ t.test('a sweep removes ghosts, indexes orphans, reports the drift and leaves fo
   await redis.del(`${config.keyPrefix}state:deleted-by-hand`)
   await redis.zrem(index, 'unindexed')
   await redis.pexpire(`${config.keyPrefix}state:unindexed`, 3_600_000)
-  await redis.set(`${config.keyPrefix}state:pickle`, 'not ours', 'PX', 3_600_000)
+  await redis.set(`${config.keyPrefix}state:pickle`, Buffer.from([0x80, 0x04, 0x95]), 'PX', 3_600_000)
+  await redis.hset(`${config.keyPrefix}state:hand-made`, 'doc', '{}')
 
-  t.same(await app.indexMaintenance.sweep(), { expired: 0, ghosts: 1, orphans: 1 })
+  t.same(await app.indexMaintenance.sweep(), { expired: 0, ghosts: 1, orphans: 1, prototypeStates: 1 })
   t.same((await redis.zrange(index, '0', '-1')).sort(), ['alive', 'unindexed'])
   const score = Number(await redis.zscore(index, 'unindexed'))
   t.ok(Math.abs(score - (Date.now() + 3_600_000)) < 5000, 'the orphan is scored by its remaining TTL')
@@ -33,8 +34,10 @@ t.test('a sweep removes ghosts, indexes orphans, reports the drift and leaves fo
   t.match(metrics, /seller_state_index_drift 2\n/)
   t.match(metrics, /seller_state_sweep_entries_total\{kind="ghost"\} 1\n/)
   t.match(metrics, /seller_state_sweep_entries_total\{kind="orphan"\} 1\n/)
+  t.match(metrics, /seller_state_prototype_states 1\n/)
+  t.equal(await redis.type(`${config.keyPrefix}state:pickle`), 'string', 'the pickle is left for the migration tool')
 
-  t.same(await app.indexMaintenance.sweep(), { expired: 0, ghosts: 0, orphans: 0 }, 'nothing left to repair')
+  t.same(await app.indexMaintenance.sweep(), { expired: 0, ghosts: 0, orphans: 0, prototypeStates: 1 }, 'nothing left to repair')
   t.match((await app.inject({ url: '/metrics' })).body, /seller_state_index_drift 0\n/)
 })
 
@@ -42,7 +45,7 @@ t.test('a sweep counts the entries of states that expired', async (t) => {
   const { app } = await build(t, { SWEEP_INTERVAL_SECONDS: '0', STATE_TTL_SECONDS: '1' })
   await put(app, 'short-lived')
   await new Promise((resolve) => setTimeout(resolve, 1200))
-  t.same(await app.indexMaintenance.sweep(), { expired: 1, ghosts: 0, orphans: 0 })
+  t.same(await app.indexMaintenance.sweep(), { expired: 1, ghosts: 0, orphans: 0, prototypeStates: 0 })
 })
 
 t.test('one replica sweeps per period: the others find the lock taken', async (t) => {
@@ -52,7 +55,7 @@ t.test('one replica sweeps per period: the others find the lock taken', async (t
   await other.ready()
   t.equal(await app.indexMaintenance.sweepIfLeader(), null, 'the start-up sweep of the first replica holds the lock')
   await redis.del(`${config.keyPrefix}lock:index_sweep`) // as when the period is over
-  t.same(await app.indexMaintenance.sweepIfLeader(), { expired: 0, ghosts: 0, orphans: 0 })
+  t.same(await app.indexMaintenance.sweepIfLeader(), { expired: 0, ghosts: 0, orphans: 0, prototypeStates: 0 })
   t.equal(await other.indexMaintenance.sweepIfLeader(), null, 'the other replica skips')
   t.equal(await app.indexMaintenance.sweepIfLeader(), null, 'and so does the same one until the period is over')
 })
@@ -73,7 +76,7 @@ t.test('a contact that lost its active-index entry and its state is found throug
   await redis.zrem(`${config.keyPrefix}active_contacts`, 'half-gone')
   await redis.del(`${config.keyPrefix}state:half-gone`)
   t.equal((await app.inject({ url: '/seller/active/summary' })).json().total, 2, 'the slot sets still count it')
-  t.same(await app.indexMaintenance.sweep(), { expired: 0, ghosts: 1, orphans: 0 })
+  t.same(await app.indexMaintenance.sweep(), { expired: 0, ghosts: 1, orphans: 0, prototypeStates: 0 })
   t.equal((await app.inject({ url: '/seller/active/summary' })).json().total, 1)
   t.equal(await redis.hget(`${config.keyPrefix}index_meta`, 'half-gone'), null)
 })

@@ -191,6 +191,8 @@ t.test('a bad document is refused whole with a 400 naming the field, and nothing
   const ctx = await build(t)
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['location_id missing', { location_id: undefined }, /body\/location_id is required/],
+    ['location_id empty (the prototype\'s fallback)', { location_id: '' }, /body\/location_id is empty\. Expected CRM sub-account/],
+    ['location_id with a colon', { location_id: 'a:b' }, /body\/location_id Expected CRM sub-account/],
     ['current_question as a string', { current_question: '2' }, /body\/current_question Expected integer/],
     ['current_question out of range', { current_question: 5 }, /body\/current_question/],
     ['negative price', { price_expectation: -1 }, /body\/price_expectation/],

@@ -46,7 +46,7 @@ t.test('the sweep leaves alone keys under the state prefix that are not ours', a
   await ctx.redis.hset(`${prefix}has space`, 'note', 'x')
   await ctx.redis.hset(`${prefix}plain-hash`, 'note', 'x')
   await ctx.redis.pexpire(`${prefix}foreign:thing`, 60_000)
-  t.same(await ctx.app.indexMaintenance.sweep(), { expired: 0, ghosts: 0, orphans: 0 })
+  t.same(await ctx.app.indexMaintenance.sweep(), { expired: 0, ghosts: 0, orphans: 0, prototypeStates: 0 })
   t.same(await ctx.redis.zrange(`${ctx.config.keyPrefix}active_contacts`, '0', '-1'), [])
   t.same(await ctx.redis.hgetall(`${ctx.config.keyPrefix}index_meta`), {})
 })
