@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Union
 
 import httpx
 
+from ._nodelay import nodelay_transport
 from ._protocol import Call, Document, Plan, Policy, Requests, Sleep, Step, T, next_page_query, run
 from .models import ActiveConversation, Page, Stored, Summary
 from .version import USER_AGENT
@@ -22,7 +23,7 @@ class SellerStateClient:
 
     def __init__(self, base_url: str, token: Optional[str] = None, *, timeout: float = 5.0, retries: int = 4,
                  retry_budget: float = 10.0, max_conflicts: int = 50, transport: Optional[httpx.BaseTransport] = None) -> None:
-        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport or nodelay_transport())
         self._requests = Requests(Policy(retries, retry_budget, max_conflicts), token, USER_AGENT)
 
     def _run(self, plan: Plan[T]) -> T:
