@@ -144,6 +144,29 @@ async def test_listing_pages_and_summary(api: Any, unique: str) -> None:
     assert summary.by_temperature == {"HOT": 3, "WARM": 0, "COLD": 0}
 
 
+@pytest.fixture(scope="module")
+def thousand_contacts(service: Any) -> str:
+    location = "loc_thousand"
+    with SellerStateClient(service.url) as client:
+        for n in range(1000):
+            client.put(f"k{n:04d}", state_document(f"k{n:04d}", location, stage=["Q0", "Q1", "Q2"][n % 3],
+                                                   last_interaction=f"2026-01-{1 + n % 28:02d}T10:00:00"))
+    return location
+
+
+async def test_cursor_paging_gives_each_of_a_thousand_contacts_once(api: Any, thousand_contacts: str) -> None:
+    pages = 0
+    page = await api.list_active(location_id=thousand_contacts, page_size=37)
+    seen = [row.contact_id for row in page.conversations]
+    while page.next_cursor:
+        page = await api.list_active(location_id=thousand_contacts, page_size=37, cursor=page.next_cursor)
+        seen += [row.contact_id for row in page.conversations]
+        pages += 1
+    assert pages == 27 and len(seen) == 1000 and set(seen) == {f"k{n:04d}" for n in range(1000)}
+    activity = [row.last_activity for row in await collect(api.iter_active(location_id=thousand_contacts, page_size=64))]
+    assert len(activity) == 1000 and activity == sorted(activity, reverse=True)
+
+
 async def test_a_wrong_query_is_an_invalid_request(api: Any) -> None:
     with pytest.raises(InvalidRequest) as refused:
         await api.list_active(stagee="Q1")

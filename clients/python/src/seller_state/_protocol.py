@@ -64,7 +64,6 @@ class Policy:
 
 # Answers after which the request was not done and may be sent again as the service says.
 _RETRIED_STATUSES = frozenset({409, 429, 503})
-_FALLBACK_WAIT = 0.5
 # Connection failures where the request surely never reached the service.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -108,7 +107,7 @@ def send(policy: Policy, call: Call) -> Plan[httpx.Response]:
         else:
             if response.status_code not in _RETRIED_STATUSES or last_try:
                 return response
-            wait = _retry_after(response) or _FALLBACK_WAIT
+            wait = _retry_after(response) or backoff(attempt, base=0.05)
             if waited + wait > policy.retry_budget:
                 return response
         waited += wait

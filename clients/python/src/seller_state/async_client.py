@@ -71,8 +71,8 @@ class AsyncSellerStateClient:
                           page_size: Optional[int] = None, **filters: Filter) -> Page:
         return await self._run(self._requests.list_active({**filters, "cursor": cursor, "page": page, "page_size": page_size}))
 
-    async def iter_active(self, *, page_size: int = 200, **filters: Filter) -> AsyncIterator[ActiveConversation]:
-        query: Optional[dict[str, Any]] = {**filters, "page_size": page_size}
+    async def iter_active(self, **filters: Filter) -> AsyncIterator[ActiveConversation]:
+        query: Optional[dict[str, Any]] = {"page_size": 200, **filters}
         while query is not None:
             page = await self._run(self._requests.list_active(query))
             for conversation in page.conversations:

@@ -69,9 +69,10 @@ class SellerStateClient:
         stage, temperature, stalled, q, sort, order, view)."""
         return self._run(self._requests.list_active({**filters, "cursor": cursor, "page": page, "page_size": page_size}))
 
-    def iter_active(self, *, page_size: int = 200, **filters: Filter) -> Iterator[ActiveConversation]:
-        """Every active conversation the filters select, page after page, each once."""
-        query: Optional[dict[str, Any]] = {**filters, "page_size": page_size}
+    def iter_active(self, **filters: Filter) -> Iterator[ActiveConversation]:
+        """Every active conversation the filters select, page after page (``page_size``, 200 by
+        default), each once."""
+        query: Optional[dict[str, Any]] = {"page_size": 200, **filters}
         while query is not None:
             page = self._run(self._requests.list_active(query))
             yield from page.conversations
