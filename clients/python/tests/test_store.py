@@ -248,3 +248,16 @@ def test_a_codec_gives_the_four_methods_to_any_model(client: SellerStateClient, 
 def test_a_type_that_is_neither_a_dataclass_nor_a_codec_is_refused(client: SellerStateClient) -> None:
     with pytest.raises(TypeError):
         ConversationStore(client, Lead)
+
+
+def test_the_store_remembers_a_bounded_number_of_contacts(client: SellerStateClient, unique: str) -> None:
+    store = ConversationStore(client, SellerQualificationState, remember=1)
+    for contact_id in (f"{unique}_1", f"{unique}_2"):
+        client.put(contact_id, state_document(contact_id))
+    first = store.get_conversation_state(f"{unique}_1")
+    store.get_conversation_state(f"{unique}_2")  # pushes the first out
+    assert first is not None
+    client.put(f"{unique}_1", state_document(f"{unique}_1", stage="Q3"))
+    # Forgotten, so saved as given (as the prototype did), not refused as stale.
+    store.save_conversation_state(f"{unique}_1", dataclasses.replace(first, stage="Q1"))
+    assert client.get(f"{unique}_1").document["stage"] == "Q1"  # type: ignore[union-attr]
