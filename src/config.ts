@@ -23,6 +23,7 @@ export const EnvSchema = Type.Object({
   KEY_PREFIX: Type.String({ minLength: 1, maxLength: 64, default: 'seller:', description: 'Prefix of every Redis key' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 262144, description: 'Largest accepted request body' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000, description: 'A Redis command slower than this fails the request with 503' }),
+  REDIS_MEMORY_HIGH_PERCENT: Type.Integer({ minimum: 1, maximum: 100, default: 90, description: 'Share of Redis maxmemory in use past which /health/ready answers 503' }),
   IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400, description: 'How long an Idempotency-Key is remembered' }),
   REQUIRE_PRECONDITION: Type.Boolean({ default: false, description: 'Refuse writes of an existing state without If-Match (428)' }),
   SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 60, description: 'Period of the index sweep; 0 turns it off' }),
@@ -53,6 +54,7 @@ export interface Config {
   keyPrefix: string
   bodyLimitBytes: number
   redisCommandTimeoutMs: number
+  redisMemoryHighPercent: number
   idempotencyTtlSeconds: number
   requirePrecondition: boolean
   sweepIntervalSeconds: number
@@ -153,6 +155,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     keyPrefix: parsed.KEY_PREFIX,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     redisCommandTimeoutMs: parsed.REDIS_COMMAND_TIMEOUT_MS,
+    redisMemoryHighPercent: parsed.REDIS_MEMORY_HIGH_PERCENT,
     idempotencyTtlSeconds: parsed.IDEMPOTENCY_TTL_SECONDS,
     requirePrecondition: parsed.REQUIRE_PRECONDITION,
     sweepIntervalSeconds: parsed.SWEEP_INTERVAL_SECONDS,
