@@ -90,14 +90,21 @@ local exists = kind ~= 'none'
 -- Our envelope is a hash with a layout version; anything else there is a value not ours.
 local ours = kind == 'hash' and redis.call('HEXISTS', KEYS[1], 'v') == 1
 
--- A repeated Idempotency-Key: the first response, and nothing changes.
+-- A repeated Idempotency-Key: the first response, and nothing changes. A record keeps no copy
+-- of the document (its memory must not grow with the document's size): the body is the state's
+-- if it still has the recorded ETag, else '' (a record of an earlier version may hold a body).
 local function replay (first)
   local fingerprint = arg(first, 1)
   if fingerprint == '' then return nil end
   local record = redis.call('HMGET', KEYS[3], 'fp', 'status', 'etag', 'body')
   if not record[1] then return nil end
   if record[1] ~= fingerprint then return {'idempotency_mismatch'} end
-  return {'replay', record[2], record[3], record[4]}
+  local body = record[4] or ''
+  if body == '' and ours and record[3] ~= '' then
+    local current = redis.call('HMGET', KEYS[1], 'etag', 'doc')
+    if current[1] == record[3] then body = current[2] end
+  end
+  return {'replay', record[2], record[3], body}
 end
 
 -- nil when the preconditions hold, else why not: required, exists, absent or stale.
@@ -127,10 +134,10 @@ local function refusal (first)
   return nil
 end
 
-local function remember (first, status, etag, body)
+local function remember (first, status, etag)
   local fingerprint = arg(first, 1)
   if fingerprint == '' then return end
-  redis.call('HSET', KEYS[3], 'fp', fingerprint, 'status', status, 'etag', etag, 'body', body)
+  redis.call('HSET', KEYS[3], 'fp', fingerprint, 'status', status, 'etag', etag)
   redis.call('PEXPIRE', KEYS[3], arg(first, 2))
 end
 `
@@ -154,7 +161,7 @@ local expires = string.format('%d', tonumber(now) + ttl)
 redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'etag', ARGV[4], 'at', now, 'exp', expires, 'v', ARGV[6])
 redis.call('PEXPIRE', KEYS[1], ttl)
 index(ARGV[2], ARGV[9], ARGV[10] ~= '' and ARGV[10] or now, ARGV[11], expires)
-remember(12, exists and '200' or '201', ARGV[4], ARGV[3])
+remember(12, exists and '200' or '201', ARGV[4])
 return {exists and 'replaced' or 'created', now, expires}
 `
 
@@ -167,7 +174,7 @@ local refused = refusal(5)
 if refused then return refused end
 unindex(ARGV[2])
 if exists then redis.call('DEL', KEYS[1]) end
-remember(5, '204', '', '')
+remember(5, '204', '')
 if exists then return {'deleted'} end
 return {'absent'}
 `
