@@ -13,6 +13,12 @@ export const ForbiddenError = createError<'FORBIDDEN', 403, []>(
 export const RateLimitedError = createError<'RATE_LIMITED', 429, [string]>(
   'RATE_LIMITED', 'Too many requests for this token; retry in %s', 429)
 
+export const FailedAuthenticationsError = createError<'RATE_LIMITED', 429, [number]>(
+  'RATE_LIMITED', 'Too many failed authentications from this address; retry in %s seconds', 429)
+
+export const AddressRateLimitedError = createError<'RATE_LIMITED', 429, [number]>(
+  'RATE_LIMITED', 'Too many requests from this address; retry in %s seconds', 429)
+
 export const StateNotFoundError = createError<'STATE_NOT_FOUND', 404, [string]>(
   'STATE_NOT_FOUND', 'No state stored for contact %s', 404)
 
