@@ -18,7 +18,7 @@ import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import type { Static } from '@sinclair/typebox'
 
 // From this offset on a page is deep: a merge walk of up to MAX_PAGE_WALK entries in Redis.
-const DEEP_OFFSET = 1_000
+const DEEP_OFFSET = 500
 
 /**
  * The reads whose cost the client chooses: a search reads every candidate, a deep page walks
@@ -63,7 +63,7 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['dashboard'],
       summary: 'List active conversations',
-      description: 'A search (q), a page 1,000 conversations deep or more, view=full, and a sort by conversation_started with a filter are expensive reads: ' +
+      description: 'A search (q), a page 500 conversations deep or more, view=full, and a sort by conversation_started with a filter are expensive reads: ' +
         'past EXPENSIVE_READS_PER_TOKEN at once for a token they get 429, past EXPENSIVE_READS_PER_REPLICA 503, both with Retry-After.',
       querystring: ActiveQuerySchema,
       response: { 200: ActivePageSchema, ...errorResponses(400, 401, 429, 503) }

@@ -4,6 +4,7 @@
  * get 429 or 503 with Retry-After at once, while cheap reads and the bot's path go on.
  */
 import t from 'tap'
+import type { LightMyRequestResponse } from 'fastify'
 import { botState, build, privateRedis, putState } from '../helper.js'
 import { ConcurrencyGate } from '../../src/http/concurrency-gate.js'
 
@@ -37,7 +38,7 @@ t.test('past the limits: 429 for the token, 503 for the replica; cheap reads go 
     EXPENSIVE_READS_PER_REPLICA: '2'
   })
   for (let i = 0; i < 5; i++) await putState(app, `contact-${i}`, botState({ contact_id: `contact-${i}`, seller_name: `Ann ${i}` }), bearer(WRITE))
-  const search = (token: string, query = 'q=ann'): ReturnType<typeof app.inject> => app.inject({ url: `/seller/active?${query}`, headers: bearer(token) })
+  const search = async (token: string, query = 'q=ann'): Promise<LightMyRequestResponse> => await app.inject({ url: `/seller/active?${query}`, headers: bearer(token) })
 
   // Redis frozen: the first searches stay in flight while the others come.
   const frozen = server.freeze(400)
