@@ -19,15 +19,17 @@ import type { Static } from '@sinclair/typebox'
 
 // From this offset on a page is deep: a merge walk of up to MAX_PAGE_WALK entries in Redis.
 const DEEP_OFFSET = 500
+// A larger page reads, parses and sends that many documents.
+const LARGE_PAGE = 50
 
 /**
  * The reads whose cost the client chooses: a search reads every candidate, a deep page walks
- * the indexes, view=full sends whole documents; and a sort by conversation_started with a
- * filter reads every candidate too.
+ * the indexes, a large page reads and summarizes many documents, view=full sends them whole;
+ * and a sort by conversation_started with a filter reads every candidate too.
  */
 function isExpensive (query: ActiveQuery): boolean {
   const filtered = query.location_id !== undefined || query.stage !== undefined || query.temperature !== undefined || query.stalled !== undefined
-  return query.q !== undefined || query.view === 'full' || (query.page - 1) * query.page_size >= DEEP_OFFSET ||
+  return query.q !== undefined || query.view === 'full' || query.page_size > LARGE_PAGE || (query.page - 1) * query.page_size >= DEEP_OFFSET ||
     (query.sort === 'conversation_started' && filtered)
 }
 
@@ -63,7 +65,7 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['dashboard'],
       summary: 'List active conversations',
-      description: 'A search (q), a page 500 conversations deep or more, view=full, and a sort by conversation_started with a filter are expensive reads: ' +
+      description: 'A search (q), a page 500 conversations deep or more, a page of more than 50, view=full, and a sort by conversation_started with a filter are expensive reads: ' +
         'past EXPENSIVE_READS_PER_TOKEN at once for a token they get 429, past EXPENSIVE_READS_PER_REPLICA 503, both with Retry-After.',
       querystring: ActiveQuerySchema,
       response: { 200: ActivePageSchema, ...errorResponses(400, 401, 429, 503) }

@@ -44,7 +44,7 @@ export const EnvSchema = Type.Object({
   }),
   MAX_CONNECTIONS: Type.Integer({ minimum: 0, default: 1000, description: 'Open connections this replica accepts; more are closed at once. 0: no cap' }),
   EXPENSIVE_READS_PER_REPLICA: Type.Integer({ minimum: 1, default: 4, description: 'Expensive dashboard reads (search, deep pages, view=full) this replica runs at once; more get 503' }),
-  EXPENSIVE_READS_PER_TOKEN: Type.Integer({ minimum: 1, default: 2, description: 'Expensive dashboard reads one token (or address) runs at once; more get 429' }),
+  EXPENSIVE_READS_PER_TOKEN: Type.Integer({ minimum: 1, default: 1, description: 'Expensive dashboard reads one token (or address) runs at once; more get 429' }),
   RATE_LIMIT_WINDOW: Type.String({
     pattern: '^[0-9]+ ?(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$',
     default: '1 minute',

@@ -5,8 +5,8 @@
  * config.ts refuses it in production unless ALLOW_ANONYMOUS=true).
  *
  * Failed authentications are counted per address: past `failedAuthMax` in the window, that
- * address's failures get 429 with Retry-After (a valid token still passes: an address may be a
- * NAT the bot shares). They are logged as one summary line per interval, not a line each: a flood
+ * address's failures get 429 with Retry-After and their connection closed (a valid token still
+ * passes: an address may be a NAT the bot shares). They are logged as one summary line per interval, not a line each: a flood
  * of them must not flood the log.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
@@ -67,7 +67,8 @@ export default fp<AccessControlOptions>(async function accessControl (app, { api
       const budget = await failures?.spend(request)
       summary.count(request.ip, budget?.exceeded === true)
       if (budget?.exceeded === true) {
-        reply.header('retry-after', String(budget.retryAfterSeconds))
+        // Closing the connection makes each further try cost the client a new one.
+        reply.header('retry-after', String(budget.retryAfterSeconds)).header('connection', 'close')
         throw new FailedAuthenticationsError(budget.retryAfterSeconds)
       }
       reply.header('www-authenticate', REALM)

@@ -67,7 +67,7 @@ const REAP_PER_WRITE = 20
 export const REAP_BATCH = 500
 // How many conversations a page number may skip by a merge walk inside a group of several sets:
 // at 100,000 contacts a walk of 1,000 plus a page of 200 across 42 sets took 6.6 ms of Redis
-// (npm run bench:paging), a walk of 10,000 some 50 ms.
+// (npm run bench:paging); the former limit, 10,000, cost 48-129 ms a page (issue 11).
 export const MAX_PAGE_WALK = 1_000
 
 // Shared by the writes. KEYS: state, active index, idempotency record, index meta, started
@@ -352,6 +352,7 @@ end
 -- A set's entries within its range, as ascending ranks [low, high), past the cursor if any.
 local CHUNK = 200
 local function reader (set, after, direct_skip, first_chunk)
+  if set.count == 0 then return { low = 0, high = 0, buffer = {}, pos = 1 } end
   local low = 0
   if set.min ~= '-inf' then
     if string.sub(set.min, 1, 1) == '(' then

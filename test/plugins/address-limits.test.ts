@@ -24,6 +24,7 @@ t.test('past AUTH_FAILURE_LIMIT an address gets 429 for its failures; a valid to
   t.equal(limited.statusCode, 429, 'no token at all counts too')
   t.match(limited.json(), { code: 'RATE_LIMITED', message: /Too many failed authentications from this address/ })
   t.ok(Number(limited.headers['retry-after']) > 0, `Retry-After: ${String(limited.headers['retry-after'])}`)
+  t.equal(limited.headers.connection, 'close', 'and its connection is closed')
   t.equal((await app.inject({ url: '/seller/active', headers: bearer(READ) })).statusCode, 200, 'the valid token of the same address passes')
   t.equal((await app.inject({ url: '/health/ready' })).statusCode, 200, 'health is open')
 

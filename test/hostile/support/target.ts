@@ -3,6 +3,7 @@
  * slower than 25 ms in its SLOWLOG, and the real service in a process whose heap is capped at
  * 448 MB (what the compose file's 512 MB container leaves it), with access control on.
  */
+import { setPriority } from 'node:os'
 import { Redis } from 'ioredis'
 import type { Test } from 'tap'
 import { privateRedis } from '../../helper.js'
@@ -14,18 +15,28 @@ export const WRITE_TOKEN = 'hostile-write-token-0123456789'
 export const SLOW_MICROSECONDS = 25_000
 /** The client name of the test's own Redis connections: their commands are not the service's. */
 export const ADMIN_CLIENT = 'hostile-admin'
+export const EXPERIMENT_NICE = -10
 
 export interface Target {
   service: ServiceProcess
   /** The test's own connection to the service's Redis. */
   admin: Redis
   redisUrl: string
+  /** Sets the scheduling priority of the Redis process (nice value). */
+  prioritizeRedis: (nice: number) => void
 }
 
 export async function startTarget (t: Test, env: Record<string, string> = {}): Promise<Target> {
+  // The instance under attack is the experiment: the service, its Redis, the attacker and the
+  // victim. Other work on the machine (other engineers' runs on the same two cores) is not: the
+  // experiment's processes get a higher priority than it, as they would have on a machine of
+  // their own. Set before the children are started, which inherit it with every thread.
+  setPriority(EXPERIMENT_NICE)
   const server = await privateRedis(t)
   const admin = new Redis(server.url, { connectionName: ADMIN_CLIENT })
   t.teardown(() => admin.disconnect())
+  const redisPid = Number(/process_id:(\d+)/.exec(await admin.info('server'))?.[1])
+  const prioritizeRedis = (nice: number): void => setPriority(redisPid, nice)
   await admin.config('SET', 'slowlog-log-slower-than', String(SLOW_MICROSECONDS))
   await admin.config('SET', 'slowlog-max-len', '1024')
   await admin.slowlog('RESET')
@@ -40,7 +51,7 @@ export async function startTarget (t: Test, env: Record<string, string> = {}): P
     service.kill('SIGKILL')
     await service.exited
   })
-  return { service, admin, redisUrl: server.url }
+  return { service, admin, redisUrl: server.url, prioritizeRedis }
 }
 
 export interface SlowEntry { ms: number, command: string, client: string }
