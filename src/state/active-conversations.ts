@@ -27,8 +27,11 @@ export interface ActiveListing extends Omit<ActivePage, 'items'> {
  * again at the end. Memory: a batch of documents plus offset + page_size summaries.
  */
 async function searchCandidates (listing: ListingRepository, selection: ActiveSelection, nowMs: number, stallAfterMs: number): Promise<ActiveListing> {
-  if ((selection.page - 1) * selection.page_size > MAX_SEARCH_DEPTH) throw new PageTooDeepError(MAX_SEARCH_DEPTH)
-  const selector = new PageSelector(selection)
+  // Deeper than MAX_SEARCH_DEPTH only the count is kept: an empty page past the end of the
+  // results, PAGE_TOO_DEEP if it had any.
+  const offset = (selection.page - 1) * selection.page_size
+  const tooDeep = offset > MAX_SEARCH_DEPTH
+  const selector = new PageSelector(selection, tooDeep ? 0 : offset + selection.page_size)
   const unreadable: string[] = []
   for await (const contactIds of listing.candidates(selection, nowMs - stallAfterMs)) {
     const batch = await listing.read(contactIds)
@@ -36,6 +39,7 @@ async function searchCandidates (listing: ListingRepository, selection: ActiveSe
     unreadable.push(...batch.unreadable, ...read.unreadable)
     selector.add(read.conversations, (conversation) => ({ ...conversation, json: '' }))
   }
+  if (tooDeep && selector.matched > offset) throw new PageTooDeepError(MAX_SEARCH_DEPTH)
   const { items, ...paging } = selector.page()
   // Read again: the documents of the page, which may have changed or gone since.
   const { states } = await listing.read(items.map((item) => item.summary.contact_id))

@@ -102,8 +102,14 @@ export class PageSelector {
   private readonly top: BoundedTop<Conversation>
   private total = 0
 
-  constructor (private readonly selection: ActiveSelection) {
-    this.top = new BoundedTop(selection.page * selection.page_size, comparator(selection))
+  /** `keep`: how many of the first matches to keep; by default all the page needs. */
+  constructor (private readonly selection: ActiveSelection, keep = selection.page * selection.page_size) {
+    this.top = new BoundedTop(keep, comparator(selection))
+  }
+
+  /** Matches counted so far. */
+  get matched (): number {
+    return this.total
   }
 
   add (conversations: Iterable<Conversation>, keep: (conversation: Conversation) => Conversation = (c) => c): void {

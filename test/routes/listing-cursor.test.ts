@@ -171,6 +171,11 @@ t.test('page numbers reach MAX_PAGE_WALK conversations into a group of several s
   const rest = await page(app, `page_size=50&cursor=${last.next_cursor as string}`)
   t.equal(rest.conversations.length, 10, 'the cursor goes on from there')
   t.equal((await page(app, 'page_size=50&page=5000&stage=Q0')).conversations.length, 0, 'a page past the end of a small result is fine')
+  const searchDeep = await app.inject({ url: `/seller/active?q=d&page_size=50&page=${depth + 1}` })
+  t.match(searchDeep.json(), { statusCode: 400, code: 'PAGE_TOO_DEEP' }, 'a search page deeper than MAX_PAGE_WALK with results left')
+  t.equal((await page(app, `q=d&page_size=50&page=${depth}`)).conversations.length, 50, 'a search page at MAX_PAGE_WALK')
+  const pastEnd = await page(app, 'q=d&page_size=50&page=100')
+  t.same([pastEnd.conversations.length, pastEnd.total_count], [0, count], 'a search page past the end: empty, with the count')
   const oneSet = await page(app, `page_size=50&page=${depth + 1}&sort=conversation_started`)
   t.equal(oneSet.conversations.length, 10, 'a group of one set (the started index) is paged by rank at any depth')
   t.equal(oneSet.conversations[0]?.contact_id, (await page(app, `page_size=10&cursor=${(await page(app, `page_size=50&page=${depth}&sort=conversation_started`)).next_cursor as string}&sort=conversation_started`)).conversations[0]?.contact_id,
