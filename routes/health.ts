@@ -1,12 +1,14 @@
 /**
- * Liveness (the process answers) and readiness (Redis answers a PING in time).
+ * Liveness (the process answers) and readiness (Redis answers a PING in time, with memory left).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LiveSchema, ReadySchema } from '../schemas/health.js'
 import { whileAvailable } from '../src/redis/availability.js'
+import { memoryUsedRatio, redisMemory, unreadyReason } from '../src/redis/readiness.js'
 import { RETRY_AFTER_SECONDS } from '../src/plugins/error-handler.js'
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const memoryHighRatio = app.config.redisMemoryHighPercent / 100
   app.get('/health/live', {
     // Alive even when shedding load: a restart would not help an overloaded process.
     config: { public: true, rateLimit: false, pressureHandler: () => {} },
@@ -24,21 +26,22 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (_request, reply) => {
-    if (app.isUnderPressure()) {
+    const unready = (reason: string): { status: 'unavailable', redis: string, reason: string } => {
       reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS))
-      return { status: 'unavailable' as const, redis: app.redis.status, reason: 'Overloaded: the event loop lags or the heap is too large' }
+      return { status: 'unavailable' as const, redis: app.redis.status, reason }
     }
+    if (app.isUnderPressure()) return unready('Overloaded: the event loop lags or the heap is too large')
+    let memory
     try {
       await whileAvailable(app.redis.ping())
-      return { status: 'ok' as const, redis: app.redis.status }
+      memory = await whileAvailable(redisMemory(app.redis))
     } catch (err) {
-      const status = app.redis.status
-      const reason = status === 'ready'
-        ? `Redis did not answer PING: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`
-        : `Redis is not connected (${status})`
-      reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS))
-      return { status: 'unavailable' as const, redis: status, reason }
+      return unready(unreadyReason(err, app.redis.status))
     }
+    // With noeviction, writes fail for everyone once maxmemory is reached: step aside before.
+    const used = memoryUsedRatio(memory)
+    if (used >= memoryHighRatio) return unready(`Redis is nearly out of memory (${Math.floor(used * 100)}% of maxmemory used)`)
+    return { status: 'ok' as const, redis: app.redis.status }
   })
 }
 

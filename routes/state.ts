@@ -43,6 +43,8 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const idempotency = idempotencyOf(request)
 
     const outcome = await repository.put(contactId, json, indexEntryOf(request.body), { preconditions, idempotency })
+    // A replay's request is the first one (its fingerprint matched): so is the document it stored.
+    if (outcome.kind === 'replay') return answerRefusal(reply, contactId, { ...outcome, response: { ...outcome.response, body: json } }, idempotency?.key)
     if (isRefusal(outcome)) return answerRefusal(reply, contactId, outcome, idempotency?.key)
     if (outcome.kind === 'created') reply.code(201).header('location', stateLocation(contactId))
     return sendDocument(reply, { json, ...outcome })

@@ -69,6 +69,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   answerOutsideFastify(app.server)
+  // Each connection costs memory and a share of the event loop: past the cap Node closes new
+  // ones at once (a client that opens thousands cannot starve the bot's).
+  if (config.maxConnections > 0) app.server.maxConnections = config.maxConnections
   app.setValidatorCompiler(validatorCompiler)
   // Only JSON is accepted: any other media type is a 415, not a string body.
   app.removeAllContentTypeParsers()
@@ -81,8 +84,13 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(errorHandler)
   await app.register(gracefulClose)
   await app.register(loadShedding, { maxEventLoopDelayMs: config.maxEventLoopDelayMs, maxHeapUsedBytes: config.maxHeapUsedBytes })
-  await app.register(accessControl, { apiKeys: config.apiKeys, publicPrefixes: [DOCS_PREFIX] })
-  await app.register(openapi)
+  await app.register(accessControl, {
+    apiKeys: config.apiKeys,
+    publicPrefixes: [DOCS_PREFIX],
+    failedAuthMax: config.authFailureLimit,
+    failedAuthWindow: config.addressLimitWindow
+  })
+  await app.register(openapi, { rateLimit: config.docsRateLimit, timeWindow: config.addressLimitWindow })
   await app.register(metrics)
   await app.register(redisPlugin, { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs })
   await app.register(rateLimiting, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, keyPrefix: config.keyPrefix })

@@ -23,6 +23,7 @@ export const EnvSchema = Type.Object({
   KEY_PREFIX: Type.String({ minLength: 1, maxLength: 64, default: 'seller:', description: 'Prefix of every Redis key' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 262144, description: 'Largest accepted request body' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000, description: 'A Redis command slower than this fails the request with 503' }),
+  REDIS_MEMORY_HIGH_PERCENT: Type.Integer({ minimum: 1, maximum: 100, default: 90, description: 'Share of Redis maxmemory in use past which /health/ready answers 503' }),
   IDEMPOTENCY_TTL_SECONDS: Type.Integer({ minimum: 1, default: 86400, description: 'How long an Idempotency-Key is remembered' }),
   REQUIRE_PRECONDITION: Type.Boolean({ default: false, description: 'Refuse writes of an existing state without If-Match (428)' }),
   SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 60, description: 'Period of the index sweep; 0 turns it off' }),
@@ -34,6 +35,16 @@ export const EnvSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000, description: 'Event-loop lag past which requests get 503; 0 turns the check off' }),
   MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Heap size past which requests get 503; 0 turns the check off' }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 0, description: 'Requests per token (or address) per window; 0 turns rate limiting off' }),
+  AUTH_FAILURE_LIMIT: Type.Integer({ minimum: 0, default: 30, description: 'Failed authentications per address per ADDRESS_LIMIT_WINDOW before 429; 0 turns it off' }),
+  DOCS_RATE_LIMIT: Type.Integer({ minimum: 0, default: 60, description: 'Requests for /docs per address per ADDRESS_LIMIT_WINDOW before 429; 0 turns it off' }),
+  ADDRESS_LIMIT_WINDOW: Type.String({
+    pattern: '^[0-9]+ ?(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$',
+    default: '1 minute',
+    description: 'The window of AUTH_FAILURE_LIMIT and DOCS_RATE_LIMIT'
+  }),
+  MAX_CONNECTIONS: Type.Integer({ minimum: 0, default: 1000, description: 'Open connections this replica accepts; more are closed at once. 0: no cap' }),
+  EXPENSIVE_READS_PER_REPLICA: Type.Integer({ minimum: 1, default: 4, description: 'Expensive dashboard reads (search, deep pages, view=full) this replica runs at once; more get 503' }),
+  EXPENSIVE_READS_PER_TOKEN: Type.Integer({ minimum: 1, default: 1, description: 'Expensive dashboard reads one token (or address) runs at once; more get 429' }),
   RATE_LIMIT_WINDOW: Type.String({
     pattern: '^[0-9]+ ?(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$',
     default: '1 minute',
@@ -53,6 +64,7 @@ export interface Config {
   keyPrefix: string
   bodyLimitBytes: number
   redisCommandTimeoutMs: number
+  redisMemoryHighPercent: number
   idempotencyTtlSeconds: number
   requirePrecondition: boolean
   sweepIntervalSeconds: number
@@ -62,6 +74,12 @@ export interface Config {
   apiKeys: ApiKey[]
   rateLimitMax: number
   rateLimitWindow: string
+  authFailureLimit: number
+  docsRateLimit: number
+  addressLimitWindow: string
+  maxConnections: number
+  expensiveReadsPerReplica: number
+  expensiveReadsPerToken: number
   maxEventLoopDelayMs: number
   maxHeapUsedBytes: number
 }
@@ -153,6 +171,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     keyPrefix: parsed.KEY_PREFIX,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     redisCommandTimeoutMs: parsed.REDIS_COMMAND_TIMEOUT_MS,
+    redisMemoryHighPercent: parsed.REDIS_MEMORY_HIGH_PERCENT,
     idempotencyTtlSeconds: parsed.IDEMPOTENCY_TTL_SECONDS,
     requirePrecondition: parsed.REQUIRE_PRECONDITION,
     sweepIntervalSeconds: parsed.SWEEP_INTERVAL_SECONDS,
@@ -161,6 +180,12 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     apiKeys,
     rateLimitMax: parsed.RATE_LIMIT_MAX,
     rateLimitWindow: parsed.RATE_LIMIT_WINDOW,
+    authFailureLimit: parsed.AUTH_FAILURE_LIMIT,
+    docsRateLimit: parsed.DOCS_RATE_LIMIT,
+    addressLimitWindow: parsed.ADDRESS_LIMIT_WINDOW,
+    maxConnections: parsed.MAX_CONNECTIONS,
+    expensiveReadsPerReplica: parsed.EXPENSIVE_READS_PER_REPLICA,
+    expensiveReadsPerToken: parsed.EXPENSIVE_READS_PER_TOKEN,
     maxEventLoopDelayMs: parsed.MAX_EVENT_LOOP_DELAY_MS,
     maxHeapUsedBytes: parsed.MAX_HEAP_USED_BYTES
   }

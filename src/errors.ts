@@ -13,6 +13,18 @@ export const ForbiddenError = createError<'FORBIDDEN', 403, []>(
 export const RateLimitedError = createError<'RATE_LIMITED', 429, [string]>(
   'RATE_LIMITED', 'Too many requests for this token; retry in %s', 429)
 
+export const FailedAuthenticationsError = createError<'RATE_LIMITED', 429, [number]>(
+  'RATE_LIMITED', 'Too many failed authentications from this address; retry in %s seconds', 429)
+
+export const AddressRateLimitedError = createError<'RATE_LIMITED', 429, [number]>(
+  'RATE_LIMITED', 'Too many requests from this address; retry in %s seconds', 429)
+
+export const ExpensiveReadsLimitedError = createError<'RATE_LIMITED', 429, [number]>(
+  'RATE_LIMITED', 'This token already runs %s expensive dashboard reads (search, deep pages, view=full); retry when one is done', 429)
+
+export const ExpensiveReadsBusyError = createError<'OVERLOADED', 503, []>(
+  'OVERLOADED', 'This replica runs as many expensive dashboard reads (search, deep pages, view=full) as it allows; retry shortly', 503)
+
 export const StateNotFoundError = createError<'STATE_NOT_FOUND', 404, [string]>(
   'STATE_NOT_FOUND', 'No state stored for contact %s', 404)
 

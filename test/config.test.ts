@@ -27,7 +27,14 @@ t.test('defaults match the documented table', async (t) => {
     rateLimitMax: 0,
     rateLimitWindow: '1 minute',
     maxEventLoopDelayMs: 1000,
-    maxHeapUsedBytes: 0
+    maxHeapUsedBytes: 0,
+    redisMemoryHighPercent: 90,
+    authFailureLimit: 30,
+    docsRateLimit: 60,
+    addressLimitWindow: '1 minute',
+    maxConnections: 1000,
+    expensiveReadsPerReplica: 4,
+    expensiveReadsPerToken: 1
   })
 })
 
@@ -51,7 +58,14 @@ t.test('every variable is read and converted', async (t) => {
     RATE_LIMIT_MAX: '600',
     RATE_LIMIT_WINDOW: '10 s',
     MAX_EVENT_LOOP_DELAY_MS: '250',
-    MAX_HEAP_USED_BYTES: '500000000'
+    MAX_HEAP_USED_BYTES: '500000000',
+    REDIS_MEMORY_HIGH_PERCENT: '80',
+    AUTH_FAILURE_LIMIT: '10',
+    DOCS_RATE_LIMIT: '0',
+    ADDRESS_LIMIT_WINDOW: '30 s',
+    MAX_CONNECTIONS: '200',
+    EXPENSIVE_READS_PER_REPLICA: '8',
+    EXPENSIVE_READS_PER_TOKEN: '3'
   }), {
     port: 8080,
     host: '0.0.0.0',
@@ -71,7 +85,14 @@ t.test('every variable is read and converted', async (t) => {
     rateLimitMax: 600,
     rateLimitWindow: '10 s',
     maxEventLoopDelayMs: 250,
-    maxHeapUsedBytes: 500000000
+    maxHeapUsedBytes: 500000000,
+    redisMemoryHighPercent: 80,
+    authFailureLimit: 10,
+    docsRateLimit: 0,
+    addressLimitWindow: '30 s',
+    maxConnections: 200,
+    expensiveReadsPerReplica: 8,
+    expensiveReadsPerToken: 3
   })
 })
 
@@ -81,6 +102,9 @@ t.test('bad values are refused with a message naming each variable', async (t) =
     [{ PORT: '70000' }, /PORT must be <= 65535/],
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must match pattern/],
     [{ STATE_TTL_SECONDS: '0' }, /STATE_TTL_SECONDS must be >= 1/],
+    [{ EXPENSIVE_READS_PER_TOKEN: '0' }, /EXPENSIVE_READS_PER_TOKEN must be >= 1/],
+    [{ REDIS_MEMORY_HIGH_PERCENT: '101' }, /REDIS_MEMORY_HIGH_PERCENT must be <= 100/],
+    [{ ADDRESS_LIMIT_WINDOW: 'soon' }, /ADDRESS_LIMIT_WINDOW must match pattern/],
     [{ STALL_AFTER_SECONDS: '1.5' }, /STALL_AFTER_SECONDS must be integer/],
     [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ KEY_PREFIX: '' }, /KEY_PREFIX must NOT have fewer than 1 characters/],

@@ -5,8 +5,13 @@ import { InvalidHeaderError } from '../errors.js'
 import type { Preconditions } from '../plugins/state-repository.js'
 
 // entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, in a comma-separated list whose empty elements
-// are ignored (RFC 9110 §5.6.1).
-const ENTITY_TAG_LIST = /^[\s,]*(W\/)?"([\x21\x23-\x7e]*)"\s*(,|$)/
+// are ignored (RFC 9110 §5.6.1). Sticky expressions read the list once from left to right: its
+// cost is linear in the header's length, whatever a client puts in it.
+const SEPARATORS = /[\s,]*/y
+const ENTITY_TAG = /(W\/)?"([\x21\x23-\x7e]*)"\s*(?:,|$)/y
+
+/** More than a client with a reason needs (the bot sends one), and cheap to compare. */
+export const MAX_ENTITY_TAGS = 64
 
 export function formatEntityTag (tag: string): string {
   return `"${tag}"`
@@ -17,12 +22,18 @@ interface ParsedTag { weak: boolean, opaque: string }
 function parseList (header: string, name: string): '*' | ParsedTag[] {
   if (header.trim() === '*') return '*'
   const tags: ParsedTag[] = []
-  let rest = header
-  while (rest.replace(/[\s,]/g, '') !== '') {
-    const match = ENTITY_TAG_LIST.exec(rest)
+  let position = 0
+  for (;;) {
+    SEPARATORS.lastIndex = position
+    SEPARATORS.exec(header)
+    position = SEPARATORS.lastIndex
+    if (position >= header.length) break
+    if (tags.length === MAX_ENTITY_TAGS) throw new InvalidHeaderError(name, `must not list more than ${MAX_ENTITY_TAGS} entity tags`)
+    ENTITY_TAG.lastIndex = position
+    const match = ENTITY_TAG.exec(header)
     if (match === null) throw new InvalidHeaderError(name, 'must be * or a comma-separated list of quoted entity tags')
     tags.push({ weak: match[1] !== undefined, opaque: match[2] as string })
-    rest = rest.slice(match[0].length)
+    position = ENTITY_TAG.lastIndex
   }
   if (tags.length === 0) throw new InvalidHeaderError(name, 'must not be empty')
   return tags

@@ -2,11 +2,11 @@
  * The JSON body parser. It keeps the text exactly as received in `request.rawBody`, so that the
  * stored document is the client's own bytes (Python isoformat strings, number spellings, key
  * order), and refuses what cannot be stored faithfully: invalid UTF-8 (decoding would replace
- * bytes silently) and prototype-poisoning keys.
+ * bytes silently), prototype-poisoning keys and member names repeated in one object.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import secureJson from 'secure-json-parse'
-import { InvalidJsonError } from '../errors.js'
+import { InvalidDocumentError, InvalidJsonError } from '../errors.js'
 import { scanJson, type JsonShape } from './json-shape.js'
 
 declare module 'fastify' {
@@ -36,6 +36,9 @@ export function parseJsonBody (text: string): { value: unknown, shape: JsonShape
   }
   const shape = scanJson(text)
   if (shape.depth > MAX_JSON_DEPTH) throw new InvalidJsonError(`it nests deeper than ${MAX_JSON_DEPTH} levels`)
+  if (shape.duplicateMember !== null) {
+    throw new InvalidDocumentError(`body/${shape.duplicateMember.join('/')} appears more than once in its object; each member may appear once`)
+  }
   return { value, shape }
 }
 

@@ -1,21 +1,35 @@
 /**
  * One pass over a JSON text (already known to parse) for what JSON.parse does not tell: how
- * deeply it nests, and how its top-level numbers are spelled (`2.0` and `1e5` parse to integers,
- * but Python reads them back as floats).
+ * deeply it nests, how its top-level numbers are spelled (`2.0` and `1e5` parse to integers, but
+ * Python reads them back as floats), and whether an object repeats a member name. Names are
+ * compared as they read once unescaped: `"current\u005fquestion"` is `current_question`, so an
+ * escape cannot dodge a rule about a member, and a repeated one cannot show one value to this
+ * service (the last, as JSON.parse keeps) and another to a parser where the first wins.
  */
 export interface JsonShape {
   depth: number
   /** The text of each number that is a direct member of the top-level object, by member name. */
   topLevelNumbers: Map<string, string>
+  /** The path of the first member name an object repeats (names from the top), or null. */
+  duplicateMember: string[] | null
 }
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 const COMMA = 0x2c
-const OPEN = new Set([0x7b, 0x5b])
+const OPEN_OBJECT = 0x7b
+const OPEN_ARRAY = 0x5b
 const CLOSE = new Set([0x7d, 0x5d])
 const NUMBER_START = /[-0-9]/
 const NUMBER_TOKEN = /-?[0-9][0-9.eE+-]*/y
+
+/** An object or array being read: the member names seen so far, and where the reader is in it. */
+interface Frame {
+  names: Set<string> | null
+  /** The current member's name, or the current element's index. */
+  key: string
+  expectingName: boolean
+}
 
 /** The index of the quote that closes the string starting at `from`: most of a document is strings. */
 function closingQuote (text: string, from: number): number {
@@ -29,36 +43,39 @@ function closingQuote (text: string, from: number): number {
   }
 }
 
+/** A member name as it reads once its escapes are decoded. */
+const nameOf = (raw: string): string => raw.includes('\\') ? JSON.parse(`"${raw}"`) as string : raw
+
 export function scanJson (text: string): JsonShape {
-  const shape: JsonShape = { depth: 0, topLevelNumbers: new Map() }
-  let depth = 0
-  let topIsObject = false
-  let expectingName = false
-  let name: string | null = null
+  const shape: JsonShape = { depth: 0, topLevelNumbers: new Map(), duplicateMember: null }
+  const frames: Frame[] = []
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
+    const frame = frames[frames.length - 1]
     if (code === QUOTE) {
       const start = i + 1
       i = closingQuote(text, start)
-      if (depth === 1 && topIsObject && expectingName) {
-        name = text.slice(start, i)
-        expectingName = false
+      if (frame?.names != null && frame.expectingName) {
+        const name = nameOf(text.slice(start, i))
+        if (frame.names.has(name) && shape.duplicateMember === null) shape.duplicateMember = [...frames.slice(0, -1).map((f) => f.key), name]
+        frame.names.add(name)
+        frame.key = name
+        frame.expectingName = false
       }
-    } else if (OPEN.has(code)) {
-      if (depth === 0) topIsObject = code === 0x7b
-      depth++
-      if (depth > shape.depth) shape.depth = depth
-      if (depth === 1) expectingName = true
+    } else if (code === OPEN_OBJECT || code === OPEN_ARRAY) {
+      const object = code === OPEN_OBJECT
+      frames.push({ names: object ? new Set() : null, key: object ? '' : '0', expectingName: object })
+      if (frames.length > shape.depth) shape.depth = frames.length
     } else if (CLOSE.has(code)) {
-      depth--
-    } else if (depth === 1 && topIsObject) {
-      if (code === COMMA) expectingName = true
-      else if (name !== null && NUMBER_START.test(text[i] as string)) {
-        NUMBER_TOKEN.lastIndex = i
-        const token = NUMBER_TOKEN.exec(text)?.[0] ?? ''
-        shape.topLevelNumbers.set(name, token)
-        i += token.length - 1
-      }
+      frames.pop()
+    } else if (code === COMMA && frame !== undefined) {
+      if (frame.names === null) frame.key = String(Number(frame.key) + 1)
+      else frame.expectingName = true
+    } else if (frames.length === 1 && frame?.names != null && frame.key !== '' && NUMBER_START.test(text[i] as string)) {
+      NUMBER_TOKEN.lastIndex = i
+      const token = NUMBER_TOKEN.exec(text)?.[0] ?? ''
+      shape.topLevelNumbers.set(frame.key, token)
+      i += token.length - 1
     }
   }
   return shape

@@ -36,8 +36,13 @@ export interface ListingRepository {
    * when no index serves the query (see listing-plan.ts).
    */
   page: (selection: ActiveSelection, stalledBefore: number, after: CursorPosition | null, limit: number) => Promise<PlanPage | null>
-  /** Every conversation the filters other than `q` keep, for the queries no index serves. */
-  candidates: (selection: ActiveSelection, stalledBefore: number) => Promise<PlanPage>
+  /**
+   * Every conversation the filters other than `q` keep, for the queries no index serves: their
+   * ids a batch at a time (never all in memory at once).
+   */
+  candidates: (selection: ActiveSelection, stalledBefore: number) => AsyncGenerator<string[]>
+  /** Active contacts the indexes do not hold: values that are not a state of ours. */
+  unindexedCount: () => Promise<number>
   /** The states of these contacts, in order; missing and unreadable ones are named apart. */
   read: (contactIds: string[]) => Promise<{ states: ActiveState[], unreadable: string[], missing: string[] }>
   /**
@@ -54,8 +59,11 @@ export interface ListingRepository {
 /** Active contacts minus indexed ones; never below zero, even while the sweep has drift to repair. */
 const unindexedCount = (difference: unknown): number => Math.max(0, Number(difference))
 
-// Documents read per round trip when a query reads every candidate.
+// Documents read per round trip.
 const READ_BATCH = 500
+// Candidates read at a time by a query that reads them all: at most this many documents of up
+// to BODY_LIMIT_BYTES each are in memory at once for one search.
+export const CANDIDATE_BATCH = 100
 
 export function createListingRepository (redis: Redis, keys: KeySpace): ListingRepository {
   const scriptKeys = [keys.activeIndex, keys.indexMeta, keys.startedIndex] as const
@@ -77,17 +85,15 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
     while (await withOurIndex(() => redis.reapExpired(...scriptKeys, ...prefixes)) === REAP_BATCH);
   }
 
-  /** The members of one set within its score range, read by rank in chunks, in score order. */
-  async function membersOf ({ key, min, max }: SetRange): Promise<string[]> {
+  /** The members of one set within its score range, by rank a batch at a time, in score order. */
+  async function * membersOf ({ key, min, max }: SetRange): AsyncGenerator<string[]> {
     // Entries below the range: all scores under min (inclusive min), or up to it (exclusive).
     const below = min === '-inf' ? 0 : await whileAvailable(redis.zcount(key, '-inf', min.startsWith('(') ? min.slice(1) : `(${min}`))
     const count = await whileAvailable(redis.zcount(key, min, max))
-    const members: string[] = []
-    for (let start = below; start < below + count; start += READ_BATCH) {
-      const stop = Math.min(start + READ_BATCH, below + count) - 1
-      members.push(...await whileAvailable(redis.zrange(key, String(start), String(stop))))
+    for (let start = below; start < below + count; start += CANDIDATE_BATCH) {
+      const stop = Math.min(start + CANDIDATE_BATCH, below + count) - 1
+      yield await whileAvailable(redis.zrange(key, String(start), String(stop)))
     }
-    return members
   }
 
   async function runPlan (plan: ListingPlan, offset: number, limit: number, after: CursorPosition | null = null): Promise<PlanPage> {
@@ -113,13 +119,13 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
       return await runPlan(plan, offset, limit, after)
     },
 
-    async candidates (selection, stalledBefore) {
+    async * candidates (selection, stalledBefore) {
       await reapExpired()
-      const plan = candidatePlan(keys, selection, stalledBefore)
-      const { unindexed } = await runPlan({ groups: [], within: 'desc' }, 0, 0)
-      const contactIds: string[] = []
-      for (const set of plan.groups.flat()) contactIds.push(...await membersOf(set))
-      return { total: contactIds.length, unindexed, entries: contactIds.map((contactId) => ({ contactId, score: '', group: 0 })) }
+      for (const set of candidatePlan(keys, selection, stalledBefore).groups.flat()) yield * membersOf(set)
+    },
+
+    async unindexedCount () {
+      return (await runPlan({ groups: [], within: 'desc' }, 0, 0)).unindexed
     },
 
     async read (contactIds) {

@@ -36,7 +36,10 @@ export interface IdempotencyRequest {
   fingerprint: string
 }
 
-/** The response a write with an Idempotency-Key gave first. */
+/**
+ * The response a write with an Idempotency-Key gave first. `body` is '' where the state has been
+ * written since: records keep no copy of a document.
+ */
 export interface RememberedResponse {
   status: number
   etag: string
@@ -187,7 +190,16 @@ export function createStateRepository (redis: Redis, keys: KeySpace, deadline: W
       const [fingerprint, status, etag, body] = await whileAvailable(
         redis.hmget(keys.idempotency(contactId, key), 'fp', 'status', 'etag', 'body'))
       if (fingerprint == null) return null
-      return { fingerprint, response: { status: Number(status), etag: etag ?? '', body: body ?? '' } }
+      const response = { status: Number(status), etag: etag ?? '', body: body ?? '' }
+      // No copy of the document in the record (see WRITE_PRELUDE): the state's, if still that one.
+      if (response.body === '' && response.etag !== '') {
+        const [currentTag, doc] = await whileAvailable(redis.hmget(keys.state(contactId), 'etag', 'doc')).catch((err: unknown) => {
+          if (isWrongType(err)) return [null, null]
+          throw err
+        })
+        if (currentTag === response.etag) response.body = doc ?? ''
+      }
+      return { fingerprint, response }
     }
   }
 }

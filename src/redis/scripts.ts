@@ -65,8 +65,10 @@ const REAP_PER_WRITE = 20
 // Expired contacts one read script takes out: a wave of expiries costs many short scripts,
 // never one long one.
 export const REAP_BATCH = 500
-// How many conversations a page may skip inside one group of sets.
-export const MAX_PAGE_WALK = 10_000
+// How many conversations a page number may skip by a merge walk inside a group of several sets:
+// at 100,000 contacts a walk of 1,000 plus a page of 200 across 42 sets took 6.6 ms of Redis
+// (npm run bench:paging); the former limit, 10,000, cost 48-129 ms a page (issue 11).
+export const MAX_PAGE_WALK = 1_000
 
 // Shared by the writes. KEYS: state, active index, idempotency record, index meta, started
 // index. ARGV[1] is the write deadline
@@ -90,14 +92,21 @@ local exists = kind ~= 'none'
 -- Our envelope is a hash with a layout version; anything else there is a value not ours.
 local ours = kind == 'hash' and redis.call('HEXISTS', KEYS[1], 'v') == 1
 
--- A repeated Idempotency-Key: the first response, and nothing changes.
+-- A repeated Idempotency-Key: the first response, and nothing changes. A record keeps no copy
+-- of the document (its memory must not grow with the document's size): the body is the state's
+-- if it still has the recorded ETag, else '' (a record of an earlier version may hold a body).
 local function replay (first)
   local fingerprint = arg(first, 1)
   if fingerprint == '' then return nil end
   local record = redis.call('HMGET', KEYS[3], 'fp', 'status', 'etag', 'body')
   if not record[1] then return nil end
   if record[1] ~= fingerprint then return {'idempotency_mismatch'} end
-  return {'replay', record[2], record[3], record[4]}
+  local body = record[4] or ''
+  if body == '' and ours and record[3] ~= '' then
+    local current = redis.call('HMGET', KEYS[1], 'etag', 'doc')
+    if current[1] == record[3] then body = current[2] end
+  end
+  return {'replay', record[2], record[3], body}
 end
 
 -- nil when the preconditions hold, else why not: required, exists, absent or stale.
@@ -127,10 +136,10 @@ local function refusal (first)
   return nil
 end
 
-local function remember (first, status, etag, body)
+local function remember (first, status, etag)
   local fingerprint = arg(first, 1)
   if fingerprint == '' then return end
-  redis.call('HSET', KEYS[3], 'fp', fingerprint, 'status', status, 'etag', etag, 'body', body)
+  redis.call('HSET', KEYS[3], 'fp', fingerprint, 'status', status, 'etag', etag)
   redis.call('PEXPIRE', KEYS[3], arg(first, 2))
 end
 `
@@ -154,7 +163,7 @@ local expires = string.format('%d', tonumber(now) + ttl)
 redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'etag', ARGV[4], 'at', now, 'exp', expires, 'v', ARGV[6])
 redis.call('PEXPIRE', KEYS[1], ttl)
 index(ARGV[2], ARGV[9], ARGV[10] ~= '' and ARGV[10] or now, ARGV[11], expires)
-remember(12, exists and '200' or '201', ARGV[4], ARGV[3])
+remember(12, exists and '200' or '201', ARGV[4])
 return {exists and 'replaced' or 'created', now, expires}
 `
 
@@ -167,7 +176,7 @@ local refused = refusal(5)
 if refused then return refused end
 unindex(ARGV[2])
 if exists then redis.call('DEL', KEYS[1]) end
-remember(5, '204', '', '')
+remember(5, '204', '')
 if exists then return {'deleted'} end
 return {'absent'}
 `
@@ -273,16 +282,24 @@ return reap(string.format('%d', now_ms()), ${REAP_BATCH})
 // number of its sorted sets followed by key, min and max of each. The page is the groups one
 // after the other, each a merge of its sets by score then contact id, from the cursor or the
 // offset on. Returns {total, unindexed, id, score, group, ...}; unindexed counts the active
-// contacts the listing indexes do not hold (values that are not ours).
+// contacts the listing indexes do not hold (values that are not ours); a total of -1 when the
+// offset walks further than MAX_PAGE_WALK into a group of several sets.
+//
+// Its cost is bounded whatever the depth and however many entries share a score: each set is
+// read by rank, from where the page starts. A set's position past a cursor is found by counting
+// (ZCOUNT) and, among the entries that share the cursor's score, by a binary search on the
+// contact id (Redis orders equal scores by member, byte by byte: the listing's tie-break), so a
+// cursor costs O(log N) per set instead of a walk through the ties. An offset into a group of
+// one set is a rank; into a group of several sets it is a merge walk (a heap of the sets),
+// bounded by MAX_PAGE_WALK.
 const LIST_PAGE = READ_PRELUDE + `
 local skip, need, desc = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == 'desc'
-local cursor_group = tonumber(ARGV[6])
-local cursor = { ARGV[8], tonumber(ARGV[7]), ARGV[7] }
+local cursor_group, cursor_score, cursor_id = tonumber(ARGV[6]), ARGV[7], ARGV[8]
 local groups, i = {}, 10
 for g = 1, tonumber(ARGV[9]) do
   local sets = {}
   for s = 1, tonumber(ARGV[i]) do
-    sets[s] = { ARGV[i + 1], ARGV[i + 2], ARGV[i + 3] }
+    sets[s] = { key = ARGV[i + 1], min = ARGV[i + 2], max = ARGV[i + 3] }
     i = i + 3
   end
   i = i + 1
@@ -292,7 +309,10 @@ end
 local total, counts = 0, {}
 for g, sets in ipairs(groups) do
   counts[g] = 0
-  for _, set in ipairs(sets) do counts[g] = counts[g] + redis.call('ZCOUNT', set[1], set[2], set[3]) end
+  for _, set in ipairs(sets) do
+    set.count = redis.call('ZCOUNT', set.key, set.min, set.max)
+    counts[g] = counts[g] + set.count
+  end
   total = total + counts[g]
 end
 
@@ -315,45 +335,73 @@ local function before (a, b)
   return id_before(a[1], b[1])
 end
 
-local function bound_value (bound)
-  if bound == '-inf' then return -math.huge end
-  if bound == '+inf' then return math.huge end
-  return tonumber((string.gsub(bound, '^%(', '')))
+-- The ascending rank where the entries after (score, id) begin: those of lower scores, plus
+-- those at that score whose id sorts before id (or is id, with at_too).
+local function rank_after (key, score, id, at_too)
+  local below = redis.call('ZCOUNT', key, '-inf', '(' .. score)
+  local ties = redis.call('ZCOUNT', key, score, score)
+  local low, high = 0, ties
+  while low < high do
+    local middle = math.floor((low + high) / 2)
+    local member = redis.call('ZRANGE', key, below + middle, below + middle)[1]
+    if id_before(member, id) or (at_too and member == id) then low = middle + 1 else high = middle end
+  end
+  return below + low
 end
 
--- A set's entries in order, from its start or from past the cursor, read a chunk at a time: a
--- page costs what it skips and shows, however large the set.
+-- A set's entries within its range, as ascending ranks [low, high), past the cursor if any.
 local CHUNK = 200
-local function reader (set, after)
-  local min, max = set[2], set[3]
-  if after then
-    -- Narrow the range to the cursor's side; ties at the cursor's score are filtered below.
-    if desc and bound_value(max) >= after[2] then max = after[3] end
-    if not desc and bound_value(min) <= after[2] then min = after[3] end
+local function reader (set, after, direct_skip, first_chunk)
+  if set.count == 0 then return { low = 0, high = 0, buffer = {}, pos = 1 } end
+  local low = 0
+  if set.min ~= '-inf' then
+    if string.sub(set.min, 1, 1) == '(' then
+      low = redis.call('ZCOUNT', set.key, '-inf', string.sub(set.min, 2))
+    else
+      low = redis.call('ZCOUNT', set.key, '-inf', '(' .. set.min)
+    end
   end
-  -- The first chunk only as large as the page could need: page 1 reads page_size per set.
-  return { key = set[1], min = min, max = max, after = after, offset = 0, size = math.max(1, math.min(CHUNK, skip + need)), buffer = {}, pos = 1, done = false }
+  local high = low + set.count
+  if after then
+    if desc then high = math.min(high, rank_after(set.key, cursor_score, cursor_id, false))
+    else low = math.max(low, rank_after(set.key, cursor_score, cursor_id, true)) end
+  end
+  if desc then high = math.max(low, high - direct_skip) else low = math.min(high, low + direct_skip) end
+  return { key = set.key, low = low, high = high, size = first_chunk, buffer = {}, pos = 1 }
 end
 
+-- The reader's next entry in the group's order, reading a chunk when its buffer is spent;
+-- chunks double up to CHUNK, so a set that holds few of the page costs little.
 local function head (r)
-  while r.pos > #r.buffer do
-    if r.done then return nil end
-    local rows
-    if desc then
-      rows = redis.call('ZRANGE', r.key, r.max, r.min, 'BYSCORE', 'REV', 'LIMIT', r.offset, r.size, 'WITHSCORES')
-    else
-      rows = redis.call('ZRANGE', r.key, r.min, r.max, 'BYSCORE', 'LIMIT', r.offset, r.size, 'WITHSCORES')
-    end
-    r.offset = r.offset + #rows / 2
-    r.done = #rows / 2 < r.size
-    r.size = CHUNK
-    r.buffer, r.pos = {}, 1
-    for k = 1, #rows, 2 do
-      local entry = { rows[k], tonumber(rows[k + 1]), rows[k + 1] }
-      if not r.after or before(r.after, entry) then r.buffer[#r.buffer + 1] = entry end
-    end
+  if r.pos <= #r.buffer then return r.buffer[r.pos] end
+  if r.low >= r.high then return nil end
+  local buffer = {}
+  if desc then
+    local from = math.max(r.low, r.high - r.size)
+    local rows = redis.call('ZRANGE', r.key, from, r.high - 1, 'WITHSCORES')
+    r.high = from
+    for k = #rows - 1, 1, -2 do buffer[#buffer + 1] = { rows[k], tonumber(rows[k + 1]), rows[k + 1] } end
+  else
+    local to = math.min(r.high, r.low + r.size)
+    local rows = redis.call('ZRANGE', r.key, r.low, to - 1, 'WITHSCORES')
+    r.low = to
+    for k = 1, #rows, 2 do buffer[#buffer + 1] = { rows[k], tonumber(rows[k + 1]), rows[k + 1] } end
   end
-  return r.buffer[r.pos]
+  r.buffer, r.pos, r.size = buffer, 1, math.min(CHUNK, r.size * 2)
+  return buffer[1]
+end
+
+-- A heap of readers by their next entry: each entry of the merge costs O(log sets).
+local function sift_down (heap, k)
+  local n = #heap
+  while true do
+    local left, right, first = 2 * k, 2 * k + 1, k
+    if left <= n and before(heap[left].top, heap[first].top) then first = left end
+    if right <= n and before(heap[right].top, heap[first].top) then first = right end
+    if first == k then return end
+    heap[k], heap[first] = heap[first], heap[k]
+    k = first
+  end
 end
 
 local page = { total, redis.call('ZCARD', EXPIRY) - redis.call('HLEN', META) }
@@ -364,19 +412,29 @@ for g, sets in ipairs(groups) do
   elseif cursor_group == 0 and skip >= counts[g] then
     skip = skip - counts[g]
   else
-    -- Walking this far into a group would block Redis: deeper pages go by cursor.
+    local after = g == cursor_group
+    -- One set is skipped into by rank; several are merged, and a merge walk is bounded.
+    local direct = #sets == 1 and skip or 0
+    skip = skip - direct
     if skip > ${MAX_PAGE_WALK} then return { -1 } end
-    local after = g == cursor_group and cursor or nil
-    local readers = {}
-    for _, set in ipairs(sets) do readers[#readers + 1] = reader(set, after) end
-    while need > 0 do
-      local best, from = nil, nil
-      for _, r in ipairs(readers) do
-        local entry = head(r)
-        if entry and (not best or before(entry, best)) then best, from = entry, r end
+    local first_chunk = math.max(8, math.min(CHUNK, math.ceil((skip + need) / #sets)))
+    local heap = {}
+    for _, set in ipairs(sets) do
+      local r = reader(set, after, direct, first_chunk)
+      r.top = head(r)
+      if r.top then heap[#heap + 1] = r end
+    end
+    for k = math.floor(#heap / 2), 1, -1 do sift_down(heap, k) end
+    while need > 0 and #heap > 0 do
+      local r = heap[1]
+      local best = r.top
+      r.pos = r.pos + 1
+      r.top = head(r)
+      if not r.top then
+        heap[1] = heap[#heap]
+        heap[#heap] = nil
       end
-      if not best then break end
-      from.pos = from.pos + 1
+      if #heap > 0 then sift_down(heap, 1) end
       if skip > 0 then
         skip = skip - 1
       else

@@ -5,6 +5,7 @@
 import { STAGES, TEMPERATURES, type Stage, type Temperature } from '../../schemas/state-document.js'
 import type { IndexSlot } from '../redis/keys.js'
 import type { Conversation } from './conversation-summary.js'
+import { BoundedTop } from './bounded-top.js'
 
 export type SortKey = 'last_activity' | 'conversation_started' | 'stage' | 'temperature'
 
@@ -92,11 +93,44 @@ function matches (conversation: Conversation, filters: ActiveFilters): boolean {
   return true
 }
 
-/** Filters, sorts and cuts one page, in memory: for the queries no index serves. */
+/**
+ * One page of the queries no index serves, from their candidates streamed a batch at a time: it
+ * counts the matches and keeps only those the page may show (offset + page_size), so its memory
+ * is bounded by the page's depth, not by the number of candidates.
+ */
+export class PageSelector {
+  private readonly top: BoundedTop<Conversation>
+  private total = 0
+
+  /** `keep`: how many of the first matches to keep; by default all the page needs. */
+  constructor (private readonly selection: ActiveSelection, keep = selection.page * selection.page_size) {
+    this.top = new BoundedTop(keep, comparator(selection))
+  }
+
+  /** Matches counted so far. */
+  get matched (): number {
+    return this.total
+  }
+
+  add (conversations: Iterable<Conversation>, keep: (conversation: Conversation) => Conversation = (c) => c): void {
+    for (const conversation of conversations) {
+      if (!matches(conversation, this.selection)) continue
+      this.total++
+      this.top.add(keep(conversation))
+    }
+  }
+
+  page (): ActivePage {
+    const start = (this.selection.page - 1) * this.selection.page_size
+    return { items: this.top.sorted().slice(start), ...pageInfo(this.total, this.selection) }
+  }
+}
+
+/** Filters, sorts and cuts one page of conversations all in memory. */
 export function selectPage (conversations: Conversation[], selection: ActiveSelection): ActivePage {
-  const selected = conversations.filter((conversation) => matches(conversation, selection)).sort(comparator(selection))
-  const start = (selection.page - 1) * selection.page_size
-  return { items: selected.slice(start, start + selection.page_size), ...pageInfo(selected.length, selection) }
+  const selector = new PageSelector(selection)
+  selector.add(conversations)
+  return selector.page()
 }
 
 /** One slot of the listing indexes and what it holds. */

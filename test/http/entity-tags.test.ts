@@ -2,7 +2,7 @@
  * Entity tags and the conditional headers built on them (RFC 9110 §8.8.3, §13.1.1, §13.1.2).
  */
 import t, { type Test } from 'tap'
-import { formatEntityTag, matchesIfNoneMatch, parseWritePreconditions } from '../../src/http/entity-tags.js'
+import { formatEntityTag, matchesIfNoneMatch, MAX_ENTITY_TAGS, parseWritePreconditions } from '../../src/http/entity-tags.js'
 
 interface HeaderError { statusCode: number, code: string, message: string }
 
@@ -99,4 +99,13 @@ t.test('GET If-None-Match: weak comparison against the current tag', async (t) =
   invalidHeader(t, () => matchesIfNoneMatch('abc', 'abc'), 'If-None-Match', 'an unquoted tag')
   invalidHeader(t, () => matchesIfNoneMatch('', 'abc'), 'If-None-Match', 'empty')
   invalidHeader(t, () => matchesIfNoneMatch('"a" "b"', 'abc'), 'If-None-Match', 'a missing comma')
+})
+
+t.test('a list of more than MAX_ENTITY_TAGS tags is a 400 naming the header and the cap', async (t) => {
+  const list = (n: number): string => Array.from({ length: n }, (_, i) => `"t${i}"`).join(', ')
+  t.equal((parseWritePreconditions(list(MAX_ENTITY_TAGS), undefined).ifMatch as string[]).length, MAX_ENTITY_TAGS, 'the cap itself is accepted')
+  t.equal(matchesIfNoneMatch(list(MAX_ENTITY_TAGS), `t${MAX_ENTITY_TAGS - 1}`), true)
+  invalidHeader(t, () => parseWritePreconditions(list(MAX_ENTITY_TAGS + 1), undefined), 'If-Match', 'one tag too many')
+  invalidHeader(t, () => matchesIfNoneMatch(Array.from({ length: 5000 }, () => '""').join(','), 'abc'), `more than ${MAX_ENTITY_TAGS}`, '5,000 empty tags (issue 11)')
+  t.equal(matchesIfNoneMatch(`${', '.repeat(5000)}"abc"`, 'abc'), true, 'empty elements do not count against the cap')
 })

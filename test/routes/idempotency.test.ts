@@ -58,15 +58,32 @@ t.test('PATCH: the same key twice answers the same and applies once', async (t) 
   t.equal(first.headers['idempotent-replayed'], undefined)
   t.equal(first.json().stage, 'Q3')
 
+  const again = await patch(app, 'contact-1', { stage: 'Q3', motivation: 'relocating' }, key('SM-3'))
+  t.strictSame(answer(again), answer(first), 'while the state is the one it made: the same status, body and ETag')
+  t.equal(again.headers['idempotent-replayed'], 'true')
+
   const intervening = await put(app, 'contact-1', botState({ stage: 'Q1' }))
   t.equal(intervening.statusCode, 200)
 
+  // Records keep no copy of the document (issue 11): the one the patch made is gone.
   const replay = await patch(app, 'contact-1', { stage: 'Q3', motivation: 'relocating' }, key('SM-3'))
-  t.strictSame(answer(replay), answer(first), 'the same status, body and ETag')
+  t.strictSame(answer(replay), { status: 200, body: '', etag: first.headers.etag }, 'once replaced: the same status and ETag, no body')
   t.equal(replay.headers['idempotent-replayed'], 'true')
 
   const read = JSON.parse((await get(app, 'contact-1')).body)
   t.strictSame(read, botState({ stage: 'Q1' }), 'the replay did not patch the intervening document')
+})
+
+t.test('a record costs the same whatever the size of the document (issue 11)', async (t) => {
+  const ctx = await build(t)
+  const sizes: number[] = []
+  for (const [i, length] of [10, 200_000].entries()) {
+    await put(ctx.app, `contact-${i}`, botState({ contact_id: `contact-${i}`, extracted_data: { notes: 'n'.repeat(length) } }), key('SM-size'))
+    const [record] = (await storedKeys(ctx)).filter((name) => name.includes(`idempotency:contact-${i}:`))
+    sizes.push(Number(await ctx.redis.memory('USAGE', record as string)))
+  }
+  t.equal(sizes[0], sizes[1], `${sizes[0]} bytes for a small document and for a 200 KB one`)
+  t.ok((sizes[1] as number) < 512, 'under 512 bytes')
 })
 
 t.test('DELETE: the same key twice gives 204 twice and deletes once', async (t) => {

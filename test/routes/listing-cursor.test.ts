@@ -3,6 +3,7 @@
  * pages; a cursor only with the query it came from.
  */
 import t from 'tap'
+import { MAX_PAGE_WALK } from '../../src/redis/scripts.js'
 import { botState, build, putState, type TestApp } from '../helper.js'
 
 type App = TestApp['app']
@@ -150,21 +151,33 @@ t.test('with a cursor the page number is ignored, and a forged cursor is a 400',
   }
 })
 
-t.test('page numbers reach 10,000 conversations into a group; deeper, the cursor', async (t) => {
+t.test('page numbers reach MAX_PAGE_WALK conversations into a group of several sets; deeper, the cursor; one set, any depth', async (t) => {
   const { app } = await build(t)
-  for (let start = 0; start < 10_060; start += 500) {
-    const writes = Array.from({ length: Math.min(500, 10_060 - start) }, async (_, i) => {
+  // Every one shares the same last_interaction: the cursor finds its place among ties.
+  const count = MAX_PAGE_WALK + 60
+  for (let start = 0; start < count; start += 500) {
+    const writes = Array.from({ length: Math.min(500, count - start) }, async (_, i) => {
       const id = `d${start + i}`
       return await putState(app, id, botState({ contact_id: id }))
     })
     t.ok((await Promise.all(writes)).every((res) => res.statusCode === 201))
   }
-  const last = await page(app, 'page_size=50&page=201')
-  t.equal(last.conversations.length, 50, 'offset 10,000: served')
-  const deep = await app.inject({ url: '/seller/active?page_size=50&page=202' })
+  const depth = MAX_PAGE_WALK / 50 + 1
+  const last = await page(app, `page_size=50&page=${depth}`)
+  t.equal(last.conversations.length, 50, `offset ${MAX_PAGE_WALK}: served`)
+  const deep = await app.inject({ url: `/seller/active?page_size=50&page=${depth + 1}` })
   t.equal(deep.statusCode, 400)
   t.match(deep.json(), { code: 'PAGE_TOO_DEEP', message: /querystring\/page .* next_cursor/ })
   const rest = await page(app, `page_size=50&cursor=${last.next_cursor as string}`)
   t.equal(rest.conversations.length, 10, 'the cursor goes on from there')
   t.equal((await page(app, 'page_size=50&page=5000&stage=Q0')).conversations.length, 0, 'a page past the end of a small result is fine')
+  const searchDeep = await app.inject({ url: `/seller/active?q=d&page_size=50&page=${depth + 1}` })
+  t.match(searchDeep.json(), { statusCode: 400, code: 'PAGE_TOO_DEEP' }, 'a search page deeper than MAX_PAGE_WALK with results left')
+  t.equal((await page(app, `q=d&page_size=50&page=${depth}`)).conversations.length, 50, 'a search page at MAX_PAGE_WALK')
+  const pastEnd = await page(app, 'q=d&page_size=50&page=100')
+  t.same([pastEnd.conversations.length, pastEnd.total_count], [0, count], 'a search page past the end: empty, with the count')
+  const oneSet = await page(app, `page_size=50&page=${depth + 1}&sort=conversation_started`)
+  t.equal(oneSet.conversations.length, 10, 'a group of one set (the started index) is paged by rank at any depth')
+  t.equal(oneSet.conversations[0]?.contact_id, (await page(app, `page_size=10&cursor=${(await page(app, `page_size=50&page=${depth}&sort=conversation_started`)).next_cursor as string}&sort=conversation_started`)).conversations[0]?.contact_id,
+    'where the cursor goes on')
 })

@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { botState, build, deleteState, getState, patchState, putState } from '../helper.js'
+import { botState, build, deleteState, getState, patchState, putState, storedKeys } from '../helper.js'
 
 t.test('If-Match: "" and "*" are tags like any other, on PUT, PATCH and DELETE', async (t) => {
   const ctx = await build(t)
@@ -95,4 +95,28 @@ t.test('the same PATCH sent to two replicas at once is applied once; both get it
     replays += answers.filter((res) => res.headers['idempotent-replayed'] === 'true').length
   }
   t.equal(replays, 15, 'in every round one answer was the replay of the other')
+})
+
+t.test('escaped and repeated member names cannot dodge the document rules (issue 11)', async (t) => {
+  const ctx = await build(t)
+  const text = JSON.stringify(botState({ contact_id: 'dup1' }))
+  const escaped = text.replace('"current_question":2', '"current\\u005fquestion":2.0')
+  let res = await putState(ctx.app, 'dup1', escaped)
+  t.equal(res.statusCode, 400, 'an escaped integer member written 2.0')
+  t.match(res.json(), { code: 'INVALID_DOCUMENT', message: /body\/current_question must be written as an integer/ })
+
+  res = await putState(ctx.app, 'dup1', `{"contact_id":"someone_else",${text.slice(1)}`)
+  t.equal(res.statusCode, 400, 'contact_id twice')
+  t.match(res.json(), { code: 'INVALID_DOCUMENT', message: 'body/contact_id appears more than once' })
+  res = await putState(ctx.app, 'dup1', text.replace('"location_id":"loc-1"', '"location_id":"loc-1","location\\u005fid":"loc-2"'))
+  t.match(res.json(), { statusCode: 400, message: 'body/location_id appears more than once' }, 'location_id twice, once escaped')
+  res = await putState(ctx.app, 'dup1', text.replace('"extracted_data":{"roof":"old"}', '"extracted_data":{"roof":"old","roof":"new"}'))
+  t.match(res.json(), { statusCode: 400, message: 'body/extracted_data/roof appears more than once' }, 'nested')
+  t.same(await storedKeys(ctx), [], 'nothing was stored')
+
+  t.equal((await putState(ctx.app, 'dup1', text)).statusCode, 201)
+  res = await patchState(ctx.app, 'dup1', '{"stage":"Q3","stage":"Q4"}')
+  t.match(res.json(), { statusCode: 400, message: 'body/stage appears more than once' }, 'a patch repeating a member')
+  res = await patchState(ctx.app, 'dup1', '{"questions\\u005fanswered": 3.0}')
+  t.match(res.json(), { statusCode: 400, message: /document\/questions_answered must be written as an integer/ }, 'a patch with an escaped name')
 })
