@@ -117,7 +117,11 @@ async def test_a_redelivered_idempotency_key_applies_once(api: Any, unique: str)
 
     replay = await api.patch(unique, {"stage": "Q2"}, idempotency_key="sms-2")
     replayed = await api.patch(unique, {"stage": "Q2"}, idempotency_key="sms-2")
-    assert replayed.replayed and replayed.etag == replay.etag
+    assert replayed.replayed and replayed.etag == replay.etag and replayed.document == replay.document
+    await api.patch(unique, {"stage": "Q3"})
+    late = await api.patch(unique, {"stage": "Q2"}, idempotency_key="sms-2")
+    assert late.replayed and late.etag == replay.etag and late.document == {}
+    assert (await api.get(unique)).document["stage"] == "Q3"
 
 
 async def test_listing_pages_and_summary(api: Any, unique: str) -> None:

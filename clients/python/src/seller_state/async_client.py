@@ -72,7 +72,7 @@ class AsyncSellerStateClient:
         return await self._run(self._requests.list_active({**filters, "cursor": cursor, "page": page, "page_size": page_size}))
 
     async def iter_active(self, **filters: Filter) -> AsyncIterator[ActiveConversation]:
-        query: Optional[dict[str, Any]] = {"page_size": 200, **filters}
+        query: Optional[dict[str, Any]] = {"page_size": 50, **filters}
         while query is not None:
             page = await self._run(self._requests.list_active(query))
             for conversation in page.conversations:

@@ -70,9 +70,9 @@ class SellerStateClient:
         return self._run(self._requests.list_active({**filters, "cursor": cursor, "page": page, "page_size": page_size}))
 
     def iter_active(self, **filters: Filter) -> Iterator[ActiveConversation]:
-        """Every active conversation the filters select, page after page (``page_size``, 200 by
-        default), each once."""
-        query: Optional[dict[str, Any]] = {"page_size": 200, **filters}
+        """Every active conversation the filters select, page after page, each once. Pages of 50
+        by default: larger ones count as expensive reads, which the service limits per token."""
+        query: Optional[dict[str, Any]] = {"page_size": 50, **filters}
         while query is not None:
             page = self._run(self._requests.list_active(query))
             yield from page.conversations

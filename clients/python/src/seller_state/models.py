@@ -26,6 +26,8 @@ def parse_aware_datetime(text: str) -> datetime:
 class Stored:
     """A state as the service stored it, and the version that identifies it."""
 
+    #: The document as stored; empty only for the replay of a PATCH whose state was written again
+    #: since (the service keeps no copy of it: ``get`` reads the current one).
     document: dict[str, Any]
     #: The entity tag, quoted as the service sent it: give it back as ``if_match``.
     etag: str
