@@ -24,7 +24,9 @@ async function main (): Promise<void> {
     }
   })
 
-  if (config.apiKeys.length === 0) app.log.warn('API_KEYS is not set: every route is open to anyone who can reach the service')
+  if (config.apiKeys.length === 0) {
+    app.log.warn('RUNNING OPEN: API_KEYS is not set, so anyone who can reach the service may read and write every state; set API_KEYS=read:<token>,write:<token> to require tokens')
+  }
 
   // On SIGTERM: stop accepting, let the requests in flight finish, close Redis, exit 0.
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
