@@ -11,11 +11,12 @@ import { StateNotFoundError, WriteConflictError } from '../src/errors.js'
 import { parseWritePreconditions } from '../src/http/entity-tags.js'
 import { idempotencyOf } from '../src/http/idempotency.js'
 import { registerJsonBodyParser } from '../src/http/json-body.js'
+import { MERGE_PATCH_MEDIA_TYPE } from '../src/http/instructive-messages.js'
 import { answerRefusal, sendDocument } from '../src/http/responses.js'
 import { createStatePatcher } from '../src/state/state-patcher.js'
 
 const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  registerJsonBodyParser(app, ['application/merge-patch+json'])
+  registerJsonBodyParser(app, [MERGE_PATCH_MEDIA_TYPE])
   const patchState = createStatePatcher(app.stateRepository, {
     maxDocumentBytes: app.config.bodyLimitBytes,
     onRetry: () => app.metrics.patchRetries.inc()

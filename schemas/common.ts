@@ -49,7 +49,7 @@ const ERROR_EXAMPLES: Record<number, { error: string, code: string, message: str
   400: { error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'body/stage Expected one of Q0, Q1, Q2, Q3, Q4, QUALIFIED, STALLED' },
   401: { error: 'Unauthorized', code: 'UNAUTHORIZED', message: 'Authentication required: send Authorization: Bearer <token>' },
   403: { error: 'Forbidden', code: 'FORBIDDEN', message: 'This token may only read: writes need a write token' },
-  404: { error: 'Not Found', code: 'STATE_NOT_FOUND', message: 'No state stored for contact c_8f2k3LmQ' },
+  404: { error: 'Not Found', code: 'STATE_NOT_FOUND', message: 'No state stored for contact c_8f2k3LmQ; PUT a state to create it' },
   409: { error: 'Conflict', code: 'WRITE_CONFLICT', message: 'The state of contact c_8f2k3LmQ kept changing while the patch was applied; retry' },
   412: { error: 'Precondition Failed', code: 'PRECONDITION_FAILED', message: 'Precondition failed: the state of contact c_8f2k3LmQ has changed since the ETag given in If-Match' },
   413: { error: 'Payload Too Large', code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'Request body is too large' },

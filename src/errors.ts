@@ -8,13 +8,16 @@ export const UnauthorizedError = createError<'UNAUTHORIZED', 401, [string]>(
   'UNAUTHORIZED', 'Authentication required: %s', 401)
 
 export const ForbiddenError = createError<'FORBIDDEN', 403, []>(
-  'FORBIDDEN', 'This token may only read: writes need a write token', 403)
+  'FORBIDDEN', 'This token may only read: send a write token for PUT, PATCH and DELETE', 403)
 
 export const RateLimitedError = createError<'RATE_LIMITED', 429, [string]>(
   'RATE_LIMITED', 'Too many requests for this token; retry in %s', 429)
 
 export const StateNotFoundError = createError<'STATE_NOT_FOUND', 404, [string]>(
-  'STATE_NOT_FOUND', 'No state stored for contact %s', 404)
+  'STATE_NOT_FOUND', 'No state stored for contact %s; PUT a state to create it', 404)
+
+export const RouteNotFoundError = createError<'ROUTE_NOT_FOUND', 404, [string, string]>(
+  'ROUTE_NOT_FOUND', 'Route %s %s not found; see /docs for the routes', 404)
 
 export const PreconditionFailedError = createError<'PRECONDITION_FAILED', 412, [string]>(
   'PRECONDITION_FAILED', 'Precondition failed: %s', 412)
@@ -23,7 +26,7 @@ export const PreconditionRequiredError = createError<'PRECONDITION_REQUIRED', 42
   'PRECONDITION_REQUIRED', 'Precondition required: %s', 428)
 
 export const IdempotencyKeyReusedError = createError<'IDEMPOTENCY_KEY_REUSED', 422, [string]>(
-  'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key %s was already used for a different request to this contact', 422)
+  'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key %s was already used for a different request to this contact; send a new key for a new request', 422)
 
 export const WriteConflictError = createError<'WRITE_CONFLICT', 409, [string]>(
   'WRITE_CONFLICT', 'The state of contact %s kept changing while the patch was applied; retry', 409)
@@ -35,19 +38,19 @@ export const InvalidDocumentError = createError<'INVALID_DOCUMENT', 400, [string
   'INVALID_DOCUMENT', '%s', 400)
 
 export const DocumentTooLargeError = createError<'DOCUMENT_TOO_LARGE', 413, [number]>(
-  'DOCUMENT_TOO_LARGE', 'The document as stored would exceed %s bytes, the largest document a PUT accepts', 413)
+  'DOCUMENT_TOO_LARGE', 'The document as stored would exceed %s bytes, the largest document a PUT accepts; send a smaller document', 413)
 
 export const PageTooDeepError = createError<'PAGE_TOO_DEEP', 400, [number]>(
   'PAGE_TOO_DEEP', 'querystring/page starts after more than %s conversations of one group; follow next_cursor to page deeper', 400)
 
 export const InvalidCursorError = createError<'INVALID_CURSOR', 400, [string]>(
-  'INVALID_CURSOR', 'querystring/cursor cannot be used: %s', 400)
+  'INVALID_CURSOR', 'querystring/cursor cannot be used: %s; send the next_cursor of the previous page with the same query, or no cursor', 400)
 
 export const InvalidHeaderError = createError<'INVALID_HEADER', 400, [string, string]>(
   'INVALID_HEADER', '%s %s', 400)
 
 export const InvalidJsonError = createError<'INVALID_JSON', 400, [string]>(
-  'INVALID_JSON', 'Body is not valid JSON: %s', 400)
+  'INVALID_JSON', 'Body is not valid JSON (%s): send a JSON document', 400)
 
 export const StateUnreadableError = createError<'STATE_UNREADABLE', 500, [string]>(
   'STATE_UNREADABLE', 'The stored state of contact %s is not readable; a PUT replaces it', 500)

@@ -4,6 +4,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp, REDACTED_PATHS } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
+import { PRETTY_LOG_OPTIONS } from './log-format.js'
 
 async function main (): Promise<void> {
   let config
@@ -20,7 +21,7 @@ async function main (): Promise<void> {
       level: config.logLevel,
       redact: REDACTED_PATHS,
       // JSON for machines; readable lines only when a person watches a terminal.
-      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {})
+      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: PRETTY_LOG_OPTIONS } } : {})
     }
   })
 

@@ -11,6 +11,7 @@ import { Kind, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { DefaultErrorFunction, SetErrorFunction, ValueErrorType, type ErrorFunctionParameter } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
+import { JSON_MEDIA_TYPE } from './instructive-messages.js'
 
 function describeMember (schema: TSchema): string {
   if (schema.const !== undefined) return JSON.stringify(schema.const)
@@ -30,6 +31,8 @@ function errorMessage (error: ErrorFunctionParameter): string {
   switch (error.errorType) {
     case ValueErrorType.ObjectRequiredProperty:
       return 'is required'
+    case ValueErrorType.ObjectAdditionalProperties:
+      return `is not a known parameter; use ${Object.keys(schema.properties ?? {}).join(', ')}`
     case ValueErrorType.StringPattern:
       // The description says in words what the pattern says in a regular expression.
       return typeof schema.description === 'string' ? `Expected ${schema.description}` : DefaultErrorFunction(error)
@@ -92,6 +95,10 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   // Params and headers of strings only are checked as they come: the bot's hot path.
   const fromStrings = httpPart !== 'body' && needsConversion(schema)
   return (input: unknown) => {
+    // Fastify gives a missing body as null: the client most likely sent none, or no Content-Type.
+    if (httpPart === 'body' && input === null && !check.Check(input)) {
+      return { error: [{ instancePath: '', message: `is missing: send the document as a JSON object with Content-Type: ${JSON_MEDIA_TYPE}` }] as unknown as Error }
+    }
     if (fromStrings) {
       const textErrors = integerTextErrors(schema, input)
       if (textErrors.length > 0) return { error: textErrors as unknown as Error }

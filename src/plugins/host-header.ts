@@ -5,7 +5,7 @@
 import fp from 'fastify-plugin'
 import createError from '@fastify/error'
 
-const MissingHostError = createError<'MISSING_HOST', 400, []>('MISSING_HOST', 'An HTTP/1.1 request needs a Host header', 400)
+const MissingHostError = createError<'MISSING_HOST', 400, []>('MISSING_HOST', 'An HTTP/1.1 request needs a Host header: send one', 400)
 
 export default fp(async function hostHeader (app) {
   app.addHook('onRequest', (request, _reply, done) => {
