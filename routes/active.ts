@@ -5,7 +5,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ActivePageSchema, ActiveQuerySchema, ActiveSummarySchema, SummaryQuerySchema } from '../schemas/active.js'
 import { errorResponses } from '../schemas/common.js'
-import type { Temperature } from '../schemas/state-document.js'
 import { listActive, summarizeActive } from '../src/state/active-conversations.js'
 import type { Conversation } from '../src/state/conversation-summary.js'
 import { sendJsonText } from '../src/http/responses.js'
@@ -30,11 +29,8 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ActivePageSchema, ...errorResponses(400, 401, 429, 503) }
     }
   }, async (request, reply) => {
-    const { view, temperature, ...selection } = request.query
-    const { items, unreadable, unindexed, ...paging } = await listActive(app.listingRepository, {
-      ...selection,
-      ...(temperature === undefined ? {} : { temperature: temperature.toUpperCase() as Temperature })
-    }, Date.now(), stallAfterMs)
+    const { view, ...selection } = request.query
+    const { items, unreadable, unindexed, ...paging } = await listActive(app.listingRepository, selection, Date.now(), stallAfterMs)
     if (unreadable.length > 0) {
       app.metrics.unreadableStates.inc({ operation: 'list' }, unreadable.length)
       request.log.warn({ contactIds: unreadable.slice(0, 20), count: unreadable.length }, 'Skipped unreadable states')

@@ -3,12 +3,12 @@
  */
 import { Type } from '@sinclair/typebox'
 import { ContactIdSchema, LocationIdSchema, Nullable } from './common.js'
-import { STAGES, StageSchema, TEMPERATURES, TemperatureInputSchema, TemperatureSchema } from './state-document.js'
+import { STAGES, StageSchema, TEMPERATURES, TemperatureSchema } from './state-document.js'
 
 export const ActiveQuerySchema = Type.Object({
   location_id: Type.Optional(LocationIdSchema),
   stage: Type.Optional(StageSchema),
-  temperature: Type.Optional(TemperatureInputSchema),
+  temperature: Type.Optional(TemperatureSchema),
   stalled: Type.Optional(Type.Boolean({ description: 'true: only stalled conversations; false: none of them' })),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive search in seller_name, property_address and contact_id' })),
   sort: Type.Union([
