@@ -24,6 +24,7 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/seller/active', {
     schema: {
       tags: ['dashboard'],
+      operationId: 'listActive',
       summary: 'List active conversations',
       querystring: ActiveQuerySchema,
       response: { 200: ActivePageSchema, ...errorResponses(400, 401, 429, 503) }
@@ -43,6 +44,7 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/seller/active/summary', {
     schema: {
       tags: ['dashboard'],
+      operationId: 'getSummary',
       summary: 'Counts of active conversations by stage and temperature',
       querystring: SummaryQuerySchema,
       response: { 200: ActiveSummarySchema, ...errorResponses(400, 401, 429, 503) }

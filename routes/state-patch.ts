@@ -25,6 +25,7 @@ const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/seller/state/:contactId', {
     schema: {
       tags: ['state'],
+      operationId: 'patchState',
       summary: 'Change some fields of a state with a JSON Merge Patch, atomically',
       description: 'null removes a field, objects merge, anything else replaces. The merged document is validated as a whole.',
       params: ContactIdParamsSchema,
