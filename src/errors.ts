@@ -61,6 +61,29 @@ export const OverloadedError = createError<'OVERLOADED', 503, []>(
 export const RedisUnavailableError = createError<'REDIS_UNAVAILABLE', 503, [options?: { cause: unknown }]>(
   'REDIS_UNAVAILABLE', 'Storage is unavailable; retry shortly', 503)
 
+// Refusals of requests that Node hands to the service outside Fastify's routing (client-error.ts)
+// or before it (host-header.ts).
+export const MalformedRequestError = createError<'MALFORMED_REQUEST', 400, [string]>(
+  'MALFORMED_REQUEST', 'Malformed request: %s; send a valid HTTP/1.1 request', 400)
+
+export const MissingHostError = createError<'MISSING_HOST', 400, []>(
+  'MISSING_HOST', 'An HTTP/1.1 request needs a Host header: send one', 400)
+
+export const UpgradeNotSupportedError = createError<'UPGRADE_NOT_SUPPORTED', 400, []>(
+  'UPGRADE_NOT_SUPPORTED', 'Upgrade is not supported: send the request without Upgrade and Connection: Upgrade', 400)
+
+export const MethodNotAllowedError = createError<'METHOD_NOT_ALLOWED', 405, []>(
+  'METHOD_NOT_ALLOWED', 'CONNECT is not supported: this is not a proxy; send GET, PUT, PATCH or DELETE (see /docs)', 405)
+
+export const RequestTimeoutError = createError<'REQUEST_TIMEOUT', 408, []>(
+  'REQUEST_TIMEOUT', 'The request was not received in time: send the whole request within REQUEST_TIMEOUT_MS', 408)
+
+export const ExpectationFailedError = createError<'EXPECTATION_FAILED', 417, [string]>(
+  'EXPECTATION_FAILED', 'Expect: %s is not supported: send Expect: 100-continue or no Expect', 417)
+
+export const HeadersTooLargeError = createError<'HEADERS_TOO_LARGE', 431, []>(
+  'HEADERS_TOO_LARGE', 'The request headers exceed 16 KB: send smaller headers', 431)
+
 /** Errors whose message is written for clients, 5xx included. */
 export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   'STATE_UNREADABLE',

@@ -11,7 +11,10 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
+import {
+  ExpectationFailedError, HeadersTooLargeError, MalformedRequestError, MethodNotAllowedError, RequestTimeoutError, UpgradeNotSupportedError
+} from '../errors.js'
 import { CONTENT_SECURITY_POLICY } from '../plugins/security-headers.js'
 import { errorBody } from './error-body.js'
 import { requestIdOf } from './request-id.js'
@@ -36,6 +39,8 @@ function errorHeaders (body: string, requestId: string): Record<string, string> 
 
 interface Refusal { statusCode: number, message: string, code: string }
 
+const refusal = (error: FastifyError): Refusal => ({ statusCode: error.statusCode ?? 400, message: error.message, code: error.code })
+
 /** The line request-log.ts writes for a refusal, for the requests it never sees. */
 function logRefusal (log: FastifyBaseLogger, requestId: string, { statusCode, message, code }: Refusal, request?: IncomingMessage): void {
   const where = request === undefined ? {} : { method: request.method, path: request.url?.split('?')[0] }
@@ -56,10 +61,9 @@ function answerOnSocket (log: FastifyBaseLogger, socket: Socket, refusal: Refusa
 }
 
 function answerFor (err: ParserError): Refusal {
-  if (err.code === 'HPE_HEADER_OVERFLOW') return { statusCode: 431, message: 'The request headers exceed 16 KB: send smaller headers', code: 'HEADERS_TOO_LARGE' }
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { statusCode: 408, message: 'The request was not received in time: send the whole request within REQUEST_TIMEOUT_MS', code: 'REQUEST_TIMEOUT' }
-  const reason = typeof err.reason === 'string' ? err.reason : 'the request is not valid HTTP/1.1'
-  return { statusCode: 400, message: `Malformed request: ${reason}; send a valid HTTP/1.1 request`, code: 'MALFORMED_REQUEST' }
+  if (err.code === 'HPE_HEADER_OVERFLOW') return refusal(new HeadersTooLargeError())
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return refusal(new RequestTimeoutError())
+  return refusal(new MalformedRequestError(typeof err.reason === 'string' ? err.reason : 'the request is not valid HTTP/1.1'))
 }
 
 export function clientErrorHandler (this: FastifyInstance, err: ParserError, socket: Socket): void {
@@ -84,16 +88,16 @@ export function answerOutsideFastify (app: FastifyInstance): void {
   // By default Node then aborts the request, so a write could be done and its answer never sent.
   server.httpAllowHalfOpen = true
   server.on('connect', (request: IncomingMessage, socket: Socket) => {
-    answerOnSocket(app.log, socket, { statusCode: 405, message: 'CONNECT is not supported: this is not a proxy; send GET, PUT, PATCH or DELETE (see /docs)', code: 'METHOD_NOT_ALLOWED' }, request)
+    answerOnSocket(app.log, socket, refusal(new MethodNotAllowedError()), request)
   })
   server.on('upgrade', (request: IncomingMessage, socket: Socket) => {
-    answerOnSocket(app.log, socket, { statusCode: 400, message: 'Upgrade is not supported: send the request without Upgrade and Connection: Upgrade', code: 'UPGRADE_NOT_SUPPORTED' }, request)
+    answerOnSocket(app.log, socket, refusal(new UpgradeNotSupportedError()), request)
   })
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
-    const refusal = { statusCode: 417, message: `Expect: ${request.headers.expect ?? ''} is not supported: send Expect: 100-continue or no Expect`, code: 'EXPECTATION_FAILED' }
+    const refused = refusal(new ExpectationFailedError(request.headers.expect ?? ''))
     const requestId = requestIdOf(request)
-    logRefusal(app.log, requestId, refusal, request)
-    const body = JSON.stringify(errorBody(refusal.statusCode, refusal.message, refusal.code))
+    logRefusal(app.log, requestId, refused, request)
+    const body = JSON.stringify(errorBody(refused.statusCode, refused.message, refused.code))
     response.writeHead(417, errorHeaders(body, requestId)).end(body)
   })
 }

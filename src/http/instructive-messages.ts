@@ -16,13 +16,21 @@ function mediaTypeMessage (request: FastifyRequest): string {
     : `${problem}: send the document as JSON with Content-Type: ${JSON_MEDIA_TYPE}`
 }
 
-/** The message a client gets for a 4xx of Fastify's. */
+/**
+ * Fastify's errors that reach clients, with the message they get instead of Fastify's.
+ * FST_ERR_VALIDATION keeps its own: validator-compiler.ts words it.
+ */
+const INSTRUCTIONS: Record<string, (error: FastifyError, request: FastifyRequest) => string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (_error, request) => mediaTypeMessage(request),
+  FST_ERR_CTP_BODY_TOO_LARGE: (_error, request) => `The body is larger than ${request.routeOptions.bodyLimit} bytes: send a smaller document`,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: (error) => `${error.message}: send a Content-Length equal to the size of the body in bytes`,
+  FST_ERR_BAD_URL: (error) => `${error.message}: send the path percent-encoded as UTF-8`
+}
+
+/** The codes of Fastify's own that a client may get (the README's error table lists each). */
+export const FRAMEWORK_CLIENT_ERROR_CODES = ['FST_ERR_VALIDATION', ...Object.keys(INSTRUCTIONS)]
+
+/** The message a client gets for a 4xx. */
 export function instructiveMessage (error: FastifyError, request: FastifyRequest): string {
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return mediaTypeMessage(request)
-    case 'FST_ERR_CTP_BODY_TOO_LARGE': return `The body is larger than ${request.routeOptions.bodyLimit} bytes: send a smaller document`
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return `${error.message}: send a Content-Length equal to the size of the body in bytes`
-    case 'FST_ERR_BAD_URL': return `${error.message}: send the path percent-encoded as UTF-8`
-    default: return error.message
-  }
+  return INSTRUCTIONS[error.code]?.(error, request) ?? error.message
 }
