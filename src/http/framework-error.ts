@@ -11,10 +11,11 @@ import { instructiveMessage } from './instructive-messages.js'
 
 export function frameworkErrorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const statusCode = error.statusCode ?? 400
-  request.failure = error
+  const message = instructiveMessage(error, request)
+  request.failure = { error, message }
   reply.code(statusCode)
     .header('x-request-id', request.id)
     .header('x-content-type-options', 'nosniff')
     .header('content-security-policy', CONTENT_SECURITY_POLICY)
-    .send(errorBody(statusCode, instructiveMessage(error, request), error.code))
+    .send(errorBody(statusCode, message, error.code))
 }

@@ -8,10 +8,13 @@
 import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify'
 import { PUBLIC_ERROR_CODES } from '../errors.js'
 
+/** The error a request was answered with, and the message its client got. */
+export interface Failure { error: FastifyError, message: string }
+
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The error the request was answered with (error-handler.ts, framework-error.ts). */
-    failure: FastifyError | null
+    /** Set by error-handler.ts and framework-error.ts. */
+    failure: Failure | null
   }
 }
 
@@ -40,13 +43,14 @@ export class RequestLog extends LogController {
       return
     }
     const failure = request.failure
+    const code = failure?.error.code
     if (status < 500 || status === 503) {
-      request.log.info({ ...requestFields(request, reply), code: failure?.code, reason: failure?.message }, 'request refused')
-    } else if (failure !== null && PUBLIC_ERROR_CODES.has(failure.code)) {
+      request.log.info({ ...requestFields(request, reply), code, reason: failure?.message }, 'request refused')
+    } else if (code !== undefined && PUBLIC_ERROR_CODES.has(code)) {
       // A documented failure (a value that is not a state of ours): its message says it all.
-      request.log.warn({ ...requestFields(request, reply), code: failure.code, reason: failure.message }, 'request failed')
+      request.log.warn({ ...requestFields(request, reply), code, reason: failure?.message }, 'request failed')
     } else {
-      request.log.error({ ...requestFields(request, reply), err: failure }, 'request failed')
+      request.log.error({ ...requestFields(request, reply), err: failure?.error }, 'request failed')
     }
   }
 }

@@ -18,11 +18,10 @@ export default fp(async function errorHandler (app) {
   app.setErrorHandler(function (error: FastifyError, request, reply) {
     const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
     const isPublic = statusCode < 500 || PUBLIC_ERROR_CODES.has(error.code)
-    request.failure = error
+    const message = isPublic ? instructiveMessage(error, request) : 'Internal Server Error'
+    request.failure = { error, message }
     if (statusCode === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
-    return reply.code(statusCode).send(isPublic
-      ? errorBody(statusCode, instructiveMessage(error, request), error.code)
-      : errorBody(statusCode, 'Internal Server Error'))
+    return reply.code(statusCode).send(isPublic ? errorBody(statusCode, message, error.code) : errorBody(statusCode, message))
   })
 
   app.setNotFoundHandler(function (request) {

@@ -49,6 +49,7 @@ t.test('at info a success logs nothing and a refusal logs one line: method, rout
   await app.inject({ method: 'PUT', url: '/seller/state/contact-1', headers: { 'content-type': 'text/plain' }, payload: 'x' })
   await app.inject({ url: '/seller/active?stage=Q9' })
   await app.inject({ url: '/nowhere?x=1' })
+  t.match(lines[0], { reason: /send the document as JSON with Content-Type: application\/json/ }, 'the reason is the message the client got')
   t.same(lines.map(({ status, code, route, path }) => ({ status, code, route, path })), [
     { status: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', route: '/seller/state/:contactId', path: '/seller/state/contact-1' },
     { status: 400, code: 'FST_ERR_VALIDATION', route: '/seller/active', path: '/seller/active' },
@@ -74,6 +75,9 @@ t.test('during an outage each 503 is one line without a stack; a real 500 keeps 
   await server.stop()
   lines.length = 0
   for (let i = 0; i < 3; i++) t.equal((await app.inject({ url: '/seller/state/contact-1' })).statusCode, 503)
+  const outage = lines.filter((line) => line.msg === 'Redis unreachable; requests get 503 until it is back')
+  t.ok(outage.length <= 1, 'one warning per outage')
+  for (const line of outage) t.match(line, { level: 40, reason: /ECONNREFUSED/, err: undefined }, 'the outage\'s reason, without a stack')
   const answered = lines.filter((line) => line.msg !== 'Redis unreachable; requests get 503 until it is back')
   t.equal(answered.length, 3, `one line per 503: ${JSON.stringify(lines)}`)
   for (const line of answered) {
