@@ -48,14 +48,14 @@ function logRefusal (log: FastifyBaseLogger, requestId: string, { statusCode, me
 }
 
 /** Writes a whole JSON error on a socket no response object owns, logs it, then closes the socket. */
-function answerOnSocket (log: FastifyBaseLogger, socket: Socket, refusal: Refusal, request?: IncomingMessage): void {
+function answerOnSocket (log: FastifyBaseLogger, socket: Socket, refused: Refusal, request?: IncomingMessage): void {
   const requestId = request === undefined ? randomUUID() : requestIdOf(request)
-  logRefusal(log, requestId, refusal, request)
+  logRefusal(log, requestId, refused, request)
   if (socket.writable) {
-    const payload = errorBody(refusal.statusCode, refusal.message, refusal.code)
+    const payload = errorBody(refused.statusCode, refused.message, refused.code)
     const body = JSON.stringify(payload)
     const head = Object.entries(errorHeaders(body, requestId)).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-    socket.write(`HTTP/1.1 ${refusal.statusCode} ${payload.error}\r\n${head}\r\n${body}`)
+    socket.write(`HTTP/1.1 ${refused.statusCode} ${payload.error}\r\n${head}\r\n${body}`)
   }
   socket.destroy()
 }
