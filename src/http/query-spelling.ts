@@ -27,7 +27,13 @@ export function querySpelling (schema: TSchema): (query: unknown) => unknown {
     const read: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(query)) {
       if (value === '' && known.has(name)) continue
-      read[name] = typeof value === 'string' ? values.get(name)?.get(value.toLowerCase()) ?? value : value
+      // Defined, not assigned: a parameter named __proto__ must stay a parameter (the schema refuses it).
+      Object.defineProperty(read, name, {
+        value: typeof value === 'string' ? values.get(name)?.get(value.toLowerCase()) ?? value : value,
+        enumerable: true,
+        writable: true,
+        configurable: true
+      })
     }
     return read
   }
