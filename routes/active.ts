@@ -4,10 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ActivePageSchema, ActiveQuerySchema, ActiveSummarySchema, SummaryQuerySchema } from '../schemas/active.js'
-
-type ActiveQuery = Static<typeof ActiveQuerySchema>
 import { errorResponses } from '../schemas/common.js'
-import type { Temperature } from '../schemas/state-document.js'
 import { listActive, summarizeActive } from '../src/state/active-conversations.js'
 import type { Conversation } from '../src/state/conversation-summary.js'
 import { sendJsonText } from '../src/http/responses.js'
@@ -16,6 +13,8 @@ import { ExpensiveReadsBusyError, ExpensiveReadsLimitedError } from '../src/erro
 import { RETRY_AFTER_SECONDS } from '../src/plugins/error-handler.js'
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import type { Static } from '@sinclair/typebox'
+
+type ActiveQuery = Static<typeof ActiveQuerySchema>
 
 // From this offset on a page is deep: a merge walk of up to MAX_PAGE_WALK entries in Redis.
 const DEEP_OFFSET = 500
@@ -47,11 +46,8 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const expensiveReads = new ConcurrencyGate(app.config.expensiveReadsPerReplica, app.config.expensiveReadsPerToken)
 
   async function list (query: ActiveQuery, reply: FastifyReply, log: FastifyBaseLogger): Promise<Static<typeof ActivePageSchema> | FastifyReply> {
-    const { view, temperature, ...selection } = query
-    const { items, unreadable, unindexed, ...paging } = await listActive(app.listingRepository, {
-      ...selection,
-      ...(temperature === undefined ? {} : { temperature: temperature.toUpperCase() as Temperature })
-    }, Date.now(), stallAfterMs)
+    const { view, ...selection } = query
+    const { items, unreadable, unindexed, ...paging } = await listActive(app.listingRepository, selection, Date.now(), stallAfterMs)
     if (unreadable.length > 0) {
       app.metrics.unreadableStates.inc({ operation: 'list' }, unreadable.length)
       log.warn({ contactIds: unreadable.slice(0, 20), count: unreadable.length }, 'Skipped unreadable states')
@@ -64,6 +60,7 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/seller/active', {
     schema: {
       tags: ['dashboard'],
+      operationId: 'listActive',
       summary: 'List active conversations',
       description: 'A search (q), a page 500 conversations deep or more, a page of more than 50, view=full, and a sort by conversation_started with a filter are expensive reads: ' +
         'past EXPENSIVE_READS_PER_TOKEN at once for a token they get 429, past EXPENSIVE_READS_PER_REPLICA 503, both with Retry-After.',
@@ -89,6 +86,7 @@ const activeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/seller/active/summary', {
     schema: {
       tags: ['dashboard'],
+      operationId: 'getSummary',
       summary: 'Counts of active conversations by stage and temperature',
       querystring: SummaryQuerySchema,
       response: { 200: ActiveSummarySchema, ...errorResponses(400, 401, 429, 503) }

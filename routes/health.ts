@@ -3,6 +3,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LiveSchema, ReadySchema } from '../schemas/health.js'
+import { errorResponses } from '../schemas/common.js'
 import { whileAvailable } from '../src/redis/availability.js'
 import { memoryUsedRatio, redisMemory, unreadyReason } from '../src/redis/readiness.js'
 import { RETRY_AFTER_SECONDS } from '../src/plugins/error-handler.js'
@@ -12,16 +13,19 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/live', {
     // Alive even when shedding load: a restart would not help an overloaded process.
     config: { public: true, rateLimit: false, pressureHandler: () => {} },
-    schema: { tags: ['health'], security: [], response: { 200: LiveSchema } }
+    schema: { tags: ['health'], operationId: 'getLiveness', summary: 'Whether the process answers', security: [], response: { 200: LiveSchema, ...errorResponses(400) } }
   }, async () => ({ status: 'ok' as const }))
 
   app.get('/health/ready', {
     config: { public: true, rateLimit: false, pressureHandler: () => {} },
     schema: {
       tags: ['health'],
+      operationId: 'getReadiness',
+      summary: 'Whether the service can serve: Redis answers a PING and the service is not overloaded',
       security: [],
       response: {
         200: ReadySchema,
+        ...errorResponses(400),
         503: { ...ReadySchema, examples: [{ status: 'unavailable', redis: 'reconnecting', reason: 'Redis is not connected (reconnecting)' }] }
       }
     }

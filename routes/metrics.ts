@@ -3,6 +3,8 @@
  * memory pressure shows before writes start to fail (noeviction).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { errorResponses } from '../schemas/common.js'
 import { Gauge } from 'prom-client'
 import { memoryUsedRatio, redisMemory, type RedisMemory } from '../src/redis/readiness.js'
 
@@ -29,7 +31,15 @@ const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   gauge('seller_state_redis_memory_used_ratio', 'used_memory over maxmemory (0 without maxmemory); writes fail at 1 with noeviction', memoryUsedRatio)
 
   app.get('/metrics', {
-    schema: { tags: ['operations'], summary: 'Prometheus metrics (text format); a read token when API_KEYS is set' }
+    schema: {
+      tags: ['operations'],
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics (text format); a read token when API_KEYS is set',
+      response: {
+        200: { description: 'The metrics', content: { 'text/plain': { schema: Type.String({ description: 'Prometheus exposition format 0.0.4' }) } } },
+        ...errorResponses(401, 429)
+      }
+    }
   }, async (_request, reply) => {
     return reply.type(registry.contentType).send(await registry.metrics())
   })

@@ -11,11 +11,12 @@ import { StateNotFoundError, WriteConflictError } from '../src/errors.js'
 import { parseWritePreconditions } from '../src/http/entity-tags.js'
 import { idempotencyOf } from '../src/http/idempotency.js'
 import { registerJsonBodyParser } from '../src/http/json-body.js'
+import { MERGE_PATCH_MEDIA_TYPE } from '../src/http/instructive-messages.js'
 import { answerRefusal, sendDocument } from '../src/http/responses.js'
 import { createStatePatcher } from '../src/state/state-patcher.js'
 
 const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  registerJsonBodyParser(app, ['application/merge-patch+json'])
+  registerJsonBodyParser(app, [MERGE_PATCH_MEDIA_TYPE])
   const patchState = createStatePatcher(app.stateRepository, {
     maxDocumentBytes: app.config.bodyLimitBytes,
     onRetry: () => app.metrics.patchRetries.inc()
@@ -24,6 +25,7 @@ const statePatchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/seller/state/:contactId', {
     schema: {
       tags: ['state'],
+      operationId: 'patchState',
       summary: 'Change some fields of a state with a JSON Merge Patch, atomically',
       description: 'null removes a field, objects merge, anything else replaces. The merged document is validated as a whole.',
       params: ContactIdParamsSchema,

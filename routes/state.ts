@@ -25,6 +25,7 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put('/seller/state/:contactId', {
     schema: {
       tags: ['state'],
+      operationId: 'putState',
       summary: 'Create or replace the state of a contact',
       params: ContactIdParamsSchema,
       headers: WriteHeadersSchema,
@@ -53,6 +54,7 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/seller/state/:contactId', {
     schema: {
       tags: ['state'],
+      operationId: 'getState',
       summary: 'Read the state of a contact, exactly as it was stored',
       params: ContactIdParamsSchema,
       headers: Type.Object({
@@ -76,6 +78,7 @@ const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/seller/state/:contactId', {
     schema: {
       tags: ['state'],
+      operationId: 'deleteState',
       summary: 'Delete the state of a contact (idempotent)',
       params: ContactIdParamsSchema,
       headers: WriteHeadersSchema,

@@ -1,28 +1,32 @@
 /**
  * GET /seller/active (the dashboard's table) and GET /seller/active/summary (its header counts).
  */
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import { ContactIdSchema, LocationIdSchema, Nullable } from './common.js'
-import { STAGES, StageSchema, TEMPERATURES, TemperatureInputSchema, TemperatureSchema } from './state-document.js'
+import { STAGES, StageSchema, TEMPERATURES, TemperatureSchema } from './state-document.js'
+
+/** Query strings accept each enumerated value in any letter case (src/http/query-spelling.ts). */
+const anyCase = <T extends TSchema>(schema: T, description?: string): T =>
+  ({ ...schema, description: `${description === undefined ? '' : `${description}; `}any letter case` })
 
 export const ActiveQuerySchema = Type.Object({
   location_id: Type.Optional(LocationIdSchema),
-  stage: Type.Optional(StageSchema),
-  temperature: Type.Optional(TemperatureInputSchema),
+  stage: Type.Optional(anyCase(StageSchema)),
+  temperature: Type.Optional(anyCase(TemperatureSchema)),
   stalled: Type.Optional(Type.Boolean({ description: 'true: only stalled conversations; false: none of them' })),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive search in seller_name, property_address and contact_id' })),
-  sort: Type.Union([
+  sort: anyCase(Type.Union([
     Type.Literal('last_activity'), Type.Literal('conversation_started'), Type.Literal('stage'), Type.Literal('temperature')
-  ], { default: 'last_activity' }),
-  order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
+  ], { default: 'last_activity' })),
+  order: anyCase(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' })),
   page: Type.Integer({ minimum: 1, maximum: 100000, default: 1, description: '1-based page number' }),
   cursor: Type.Optional(Type.String({
     pattern: '^[A-Za-z0-9_-]{1,512}$',
     description: 'next_cursor of the previous page: continues after its last conversation, whatever moved meanwhile (page is then ignored)'
   })),
   page_size: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
-  view: Type.Union([Type.Literal('summary'), Type.Literal('full')], { default: 'summary', description: 'full adds the whole document to each item' })
-}, { additionalProperties: false })
+  view: anyCase(Type.Union([Type.Literal('summary'), Type.Literal('full')], { default: 'summary' }), 'full adds the whole document to each item')
+}, { additionalProperties: false, description: 'A parameter given empty is not given' })
 
 export const ConversationSummarySchema = Type.Object({
   contact_id: ContactIdSchema,

@@ -1,6 +1,7 @@
 /**
  * Building blocks shared by the schemas: ids, Python datetimes, nullable values, errors.
  */
+import { STATUS_CODES } from 'node:http'
 import { Type, type TSchema } from '@sinclair/typebox'
 
 export const ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$'
@@ -44,27 +45,28 @@ export const ErrorResponseSchema = Type.Object({
   code: Type.Optional(Type.String({ description: 'Stable machine-readable code' }))
 }, { $id: 'ErrorResponse' })
 
-// One typical answer per status, for the API documentation.
-const ERROR_EXAMPLES: Record<number, { error: string, code: string, message: string }> = {
-  400: { error: 'Bad Request', code: 'FST_ERR_VALIDATION', message: 'body/stage Expected one of Q0, Q1, Q2, Q3, Q4, QUALIFIED, STALLED' },
-  401: { error: 'Unauthorized', code: 'UNAUTHORIZED', message: 'Authentication required: send Authorization: Bearer <token>' },
-  403: { error: 'Forbidden', code: 'FORBIDDEN', message: 'This token may only read: writes need a write token' },
-  404: { error: 'Not Found', code: 'STATE_NOT_FOUND', message: 'No state stored for contact c_8f2k3LmQ' },
-  409: { error: 'Conflict', code: 'WRITE_CONFLICT', message: 'The state of contact c_8f2k3LmQ kept changing while the patch was applied; retry' },
-  412: { error: 'Precondition Failed', code: 'PRECONDITION_FAILED', message: 'Precondition failed: the state of contact c_8f2k3LmQ has changed since the ETag given in If-Match' },
-  413: { error: 'Payload Too Large', code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'Request body is too large' },
-  415: { error: 'Unsupported Media Type', code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'Unsupported Media Type' },
-  422: { error: 'Unprocessable Entity', code: 'IDEMPOTENCY_KEY_REUSED', message: 'Idempotency-Key SM123 was already used for a different request to this contact' },
-  428: { error: 'Precondition Required', code: 'PRECONDITION_REQUIRED', message: 'Precondition required: this service requires If-Match to change the existing state of contact c_8f2k3LmQ' },
-  429: { error: 'Too Many Requests', code: 'RATE_LIMITED', message: 'Too many requests for this token; retry in 1 minute' },
-  500: { error: 'Internal Server Error', code: 'STATE_UNREADABLE', message: 'The stored state of contact c_8f2k3LmQ is not readable; a PUT replaces it' },
-  503: { error: 'Service Unavailable', code: 'REDIS_UNAVAILABLE', message: 'Storage is unavailable; retry shortly' }
+// One typical answer per status, for the API documentation (test/docs/error-codes.test.ts
+// checks each against errors.ts and the README).
+const ERROR_EXAMPLES: Record<number, { code: string, message: string }> = {
+  400: { code: 'FST_ERR_VALIDATION', message: 'body/stage Expected one of Q0, Q1, Q2, Q3, Q4, QUALIFIED, STALLED' },
+  401: { code: 'UNAUTHORIZED', message: 'Authentication required: send Authorization: Bearer <token>' },
+  403: { code: 'FORBIDDEN', message: 'This token may only read: send a write token for PUT, PATCH and DELETE' },
+  404: { code: 'STATE_NOT_FOUND', message: 'No state stored for contact c_8f2k3LmQ; PUT a state to create it' },
+  409: { code: 'WRITE_CONFLICT', message: 'The state of contact c_8f2k3LmQ kept changing while the patch was applied; retry' },
+  412: { code: 'PRECONDITION_FAILED', message: 'Precondition failed: the state of contact c_8f2k3LmQ has changed since the ETag given in If-Match; GET it again and send its new ETag' },
+  413: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'The body is larger than 262144 bytes: send a smaller document' },
+  415: { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'Content-Type text/plain is not accepted: send the document as JSON with Content-Type: application/json' },
+  422: { code: 'IDEMPOTENCY_KEY_REUSED', message: 'Idempotency-Key SM123 was already used for a different request to this contact; send a new key for a new request' },
+  428: { code: 'PRECONDITION_REQUIRED', message: 'Precondition required: this service requires If-Match to change the existing state of contact c_8f2k3LmQ; GET it and send its ETag in If-Match' },
+  429: { code: 'RATE_LIMITED', message: 'Too many requests for this token; retry in 1 minute' },
+  500: { code: 'STATE_UNREADABLE', message: 'The stored state of contact c_8f2k3LmQ is not readable; a PUT replaces it' },
+  503: { code: 'REDIS_UNAVAILABLE', message: 'Storage is unavailable; retry shortly' }
 }
 
 /** The error schema under each of these status codes, with an example, for a route's `response`. */
 export const errorResponses = (...codes: number[]): Record<number, TSchema> => {
   const { $id: _shared, ...error } = ErrorResponseSchema
-  return Object.fromEntries(codes.map((code) => [code, { ...error, examples: [{ statusCode: code, ...ERROR_EXAMPLES[code] }] }]))
+  return Object.fromEntries(codes.map((code) => [code, { ...error, examples: [{ statusCode: code, error: STATUS_CODES[code], ...ERROR_EXAMPLES[code] }] }]))
 }
 
 /** A response schema with the headers it comes with, as the API documentation shows them. */

@@ -11,9 +11,11 @@ import { RequestLog } from './http/request-log.js'
 import { answerOutsideFastify, clientErrorHandler } from './http/client-error.js'
 import { frameworkErrorHandler } from './http/framework-error.js'
 import { requestIdOf } from './http/request-id.js'
+import { JSON_MEDIA_TYPE } from './http/instructive-messages.js'
 import { withSecretsRedacted } from './log-redaction.js'
 import errorHandler from './plugins/error-handler.js'
 import securityHeaders from './plugins/security-headers.js'
+import requestIdHeader from './plugins/request-id-header.js'
 import hostHeader from './plugins/host-header.js'
 import gracefulClose from './plugins/graceful-close.js'
 import accessControl from './plugins/access-control.js'
@@ -68,7 +70,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 65536 }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  answerOutsideFastify(app.server)
+  answerOutsideFastify(app)
   // Each connection costs memory and a share of the event loop: past the cap Node closes new
   // ones at once (a client that opens thousands cannot starve the bot's).
   if (config.maxConnections > 0) app.server.maxConnections = config.maxConnections
@@ -76,10 +78,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // Only JSON is accepted: any other media type is a 415, not a string body.
   app.removeAllContentTypeParsers()
   decorateRawBody(app)
-  registerJsonBodyParser(app, ['application/json'])
+  registerJsonBodyParser(app, [JSON_MEDIA_TYPE])
   app.decorate('config', config)
 
   await app.register(securityHeaders)
+  await app.register(requestIdHeader)
   await app.register(hostHeader)
   await app.register(errorHandler)
   await app.register(gracefulClose)

@@ -29,10 +29,10 @@ export function sendDocument (reply: FastifyReply, { json, etag, writtenAtMs, ex
 
 function preconditionError (contactId: string, failure: PreconditionFailure): Error {
   switch (failure) {
-    case 'required': return new PreconditionRequiredError(`this service requires If-Match to change the existing state of contact ${contactId}`)
-    case 'exists': return new PreconditionFailedError(`contact ${contactId} already has a state (If-None-Match: *)`)
-    case 'absent': return new PreconditionFailedError(`contact ${contactId} has no state to match (If-Match)`)
-    case 'stale': return new PreconditionFailedError(`the state of contact ${contactId} has changed since the ETag given in If-Match`)
+    case 'required': return new PreconditionRequiredError(`this service requires If-Match to change the existing state of contact ${contactId}; GET it and send its ETag in If-Match`)
+    case 'exists': return new PreconditionFailedError(`contact ${contactId} already has a state (If-None-Match: *); GET it and send its ETag in If-Match to replace it`)
+    case 'absent': return new PreconditionFailedError(`contact ${contactId} has no state to match (If-Match); send If-None-Match: * to create it`)
+    case 'stale': return new PreconditionFailedError(`the state of contact ${contactId} has changed since the ETag given in If-Match; GET it again and send its new ETag`)
   }
 }
 

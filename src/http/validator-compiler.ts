@@ -3,7 +3,8 @@
  *
  * Bodies are checked as sent: no type coercion, no defaults, nothing removed (Fastify's default
  * Ajv settings would turn "3" into 3 and let a wrongly typed field through). Query strings,
- * params and headers are converted from their string form and get their schema defaults.
+ * params and headers are converted from their string form and get their schema defaults; query
+ * strings are first read as people write them (query-spelling.ts).
  * Error messages name the field and say what was expected.
  */
 import type { FastifySchemaCompiler } from 'fastify'
@@ -11,6 +12,8 @@ import { Kind, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { DefaultErrorFunction, SetErrorFunction, ValueErrorType, type ErrorFunctionParameter } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
+import { JSON_MEDIA_TYPE } from './instructive-messages.js'
+import { querySpelling } from './query-spelling.js'
 
 function describeMember (schema: TSchema): string {
   if (schema.const !== undefined) return JSON.stringify(schema.const)
@@ -30,6 +33,8 @@ function errorMessage (error: ErrorFunctionParameter): string {
   switch (error.errorType) {
     case ValueErrorType.ObjectRequiredProperty:
       return 'is required'
+    case ValueErrorType.ObjectAdditionalProperties:
+      return `is not a known parameter; use ${Object.keys(schema.properties ?? {}).join(', ')}`
     case ValueErrorType.StringPattern: {
       // The description says in words what the pattern says in a regular expression.
       const expected = typeof schema.description === 'string' ? `Expected ${schema.description}` : DefaultErrorFunction(error)
@@ -92,9 +97,15 @@ function needsConversion (schema: TSchema): boolean {
 
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema)
+  const spelling = httpPart === 'querystring' ? querySpelling(schema) : null
   // Params and headers of strings only are checked as they come: the bot's hot path.
   const fromStrings = httpPart !== 'body' && needsConversion(schema)
-  return (input: unknown) => {
+  return (given: unknown) => {
+    const input = spelling === null ? given : spelling(given)
+    // Fastify gives a missing body as null: the client most likely sent none, or no Content-Type.
+    if (httpPart === 'body' && input === null && !check.Check(input)) {
+      return { error: [{ instancePath: '', message: `is missing: send the document as a JSON object with Content-Type: ${JSON_MEDIA_TYPE}` }] as unknown as Error }
+    }
     if (fromStrings) {
       const textErrors = integerTextErrors(schema, input)
       if (textErrors.length > 0) return { error: textErrors as unknown as Error }

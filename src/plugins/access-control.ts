@@ -72,7 +72,7 @@ export default fp<AccessControlOptions>(async function accessControl (app, { api
         throw new FailedAuthenticationsError(budget.retryAfterSeconds)
       }
       reply.header('www-authenticate', REALM)
-      throw new UnauthorizedError(token === undefined ? 'send Authorization: Bearer <token>' : 'the token is not valid')
+      throw new UnauthorizedError(token === undefined ? 'send Authorization: Bearer <token>' : 'the token is not valid; send Authorization: Bearer <token> with a token of API_KEYS')
     }
     if (WRITE_METHODS.has(request.method) && scope !== 'write') {
       reply.header('www-authenticate', `${REALM}, error="insufficient_scope"`)

@@ -3,9 +3,7 @@
  * body, so app.ts turns it off and this hook refuses such a request with the service's JSON error.
  */
 import fp from 'fastify-plugin'
-import createError from '@fastify/error'
-
-const MissingHostError = createError<'MISSING_HOST', 400, []>('MISSING_HOST', 'An HTTP/1.1 request needs a Host header', 400)
+import { MissingHostError } from '../errors.js'
 
 export default fp(async function hostHeader (app) {
   app.addHook('onRequest', (request, _reply, done) => {

@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { addressBudget } from '../http/address-limiter.js'
 import { AddressRateLimitedError } from '../errors.js'
+import { PACKAGE } from '../package-info.js'
 
 export const DOCS_PREFIX = '/docs'
 
@@ -15,6 +16,24 @@ export interface OpenapiOptions {
   /** Requests per address per window; 0: no limit. */
   rateLimit: number
   timeWindow: string
+}
+
+interface Parameter { in: string, required?: boolean, schema?: { default?: unknown } }
+
+/**
+ * A query parameter with a default is one a client may leave out. The schemas list them as
+ * required (so that handlers get the default typed as present), which generated clients would
+ * otherwise demand.
+ */
+function withDefaultedParametersOptional<T extends { paths?: object }> (document: T): T {
+  for (const item of Object.values(document.paths ?? {}) as Array<Record<string, { parameters?: Parameter[] }>>) {
+    for (const operation of Object.values(item)) {
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in === 'query' && parameter.schema?.default !== undefined) parameter.required = false
+      }
+    }
+  }
+  return document
 }
 
 export default fp<OpenapiOptions>(async function openapi (app, { rateLimit, timeWindow }) {
@@ -32,12 +51,15 @@ export default fp<OpenapiOptions>(async function openapi (app, { rateLimit, time
 
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      // 3.1: its schemas are JSON Schema 2020-12, as TypeBox writes them (examples, type null).
+      openapi: '3.1.0',
       info: {
         title: 'seller-state',
-        version: '1.0.0',
-        description: 'Durable conversation state of the seller-qualification SMS bot, and the dashboard\'s view of it.'
+        version: PACKAGE.version,
+        description: 'Durable conversation state of the seller-qualification SMS bot, and the dashboard\'s view of it.',
+        license: { name: 'UNLICENSED: proprietary, all rights reserved' }
       },
+      servers: [{ url: 'http://127.0.0.1:3000', description: 'A local service (npm start, docker compose up)' }],
       tags: [
         { name: 'state', description: 'The bot: one GET and one PUT (or PATCH) per incoming SMS' },
         { name: 'dashboard', description: 'Active conversations: pages and counts' },
@@ -50,7 +72,8 @@ export default fp<OpenapiOptions>(async function openapi (app, { rateLimit, time
         }
       },
       security: [{ bearer: [] }]
-    }
+    },
+    transformObject: (document) => 'openapiObject' in document ? withDefaultedParametersOptional(document.openapiObject) : document.swaggerObject
   })
   await app.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,

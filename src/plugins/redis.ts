@@ -47,7 +47,8 @@ export default fp<RedisPluginOptions>(async function redisPlugin (app, opts) {
   redis.on('error', (err: Error) => {
     if (outageReported) return
     outageReported = true
-    log.warn({ err }, 'Redis unreachable; requests get 503 until it is back')
+    // Why, without a stack: the link's error says all there is to know.
+    log.warn({ reason: err.message }, 'Redis unreachable; requests get 503 until it is back')
   })
   const writeDeadline = createWriteDeadline(redis, opts.commandTimeoutMs)
   redis.on('ready', () => {

@@ -24,14 +24,14 @@ export function checkDocumentRules (doc: StateDocument, numbers: ReadonlyMap<str
     // 2.0 and 1e5 are integers to JavaScript, floats to the bot's Python.
     const spelled = numbers.get(field)
     if (spelled !== undefined && !INTEGER_SPELLING.test(spelled)) {
-      throw new InvalidDocumentError(`${where}/${field} must be written as an integer (got ${spelled})`)
+      throw new InvalidDocumentError(`${where}/${field} must be written as an integer: send 2 rather than 2.0 or 2e0 (got ${spelled})`)
     }
   }
   for (const field of DATETIME_FIELDS) {
     const value = doc[field]
     // The schema's pattern allows day 31 in every month; Python's fromisoformat does not.
     if (typeof value === 'string' && toEpochMs(value) === null) {
-      throw new InvalidDocumentError(`${where}/${field} is not a date that exists (got ${value})`)
+      throw new InvalidDocumentError(`${where}/${field} is not a date that exists (got ${value}); send a real date`)
     }
   }
 }

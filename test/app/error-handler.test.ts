@@ -8,7 +8,7 @@ t.test('an unknown route is a JSON 404', async (t) => {
   const { app } = await build(t)
   const res = await app.inject({ url: '/seller/nothing-here?x=1' })
   t.equal(res.statusCode, 404)
-  t.same(res.json(), { statusCode: 404, error: 'Not Found', code: 'ROUTE_NOT_FOUND', message: 'Route GET /seller/nothing-here not found' })
+  t.same(res.json(), { statusCode: 404, error: 'Not Found', code: 'ROUTE_NOT_FOUND', message: 'Route GET /seller/nothing-here not found; see /docs for the routes' })
   const wrongMethod = await app.inject({ method: 'POST', url: '/seller/state/contact-1', headers: { 'content-type': 'application/json' }, payload: '{}' })
   t.equal(wrongMethod.statusCode, 404)
   t.equal(wrongMethod.json().code, 'ROUTE_NOT_FOUND')

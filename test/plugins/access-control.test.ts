@@ -83,7 +83,7 @@ t.test('the API documentation is open, and lists every route', async (t) => {
   const json = await app.inject({ url: '/docs/json' })
   t.equal(json.statusCode, 200)
   const document = json.json()
-  t.equal(document.openapi, '3.0.3')
+  t.equal(document.openapi, '3.1.0')
   t.same(Object.keys(document.paths).sort(), [
     '/health/live', '/health/ready', '/metrics', '/seller/active', '/seller/active/summary', '/seller/state/{contactId}'
   ])

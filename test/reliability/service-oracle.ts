@@ -69,7 +69,8 @@ type Route =
 function routeOf (target: string): Route {
   const withoutAuthority = target.trimEnd().replace(/^[a-z]+:\/\/[^/]*/i, '')
   const path = withoutAuthority.split(/[?#]/)[0] as string
-  const query = new URLSearchParams(/\?([^#]*)/.exec(withoutAuthority)?.[1] ?? '')
+  // A parameter given empty is no parameter, for the service as for a dashboard's form.
+  const query = new URLSearchParams([...new URLSearchParams(/\?([^#]*)/.exec(withoutAuthority)?.[1] ?? '')].filter(([, value]) => value !== ''))
   const state = /^\/seller\/state\/([^/]+)$/.exec(path)
   if (state !== null) {
     try {
@@ -374,7 +375,8 @@ export class ServiceOracle {
     if (page.page_size !== pageSize || conversations.length > pageSize || page.skipped_unreadable !== 0) {
       throw new PropertyViolation('a listing page of the wrong size', answer)
     }
-    const full = query.get('view') === 'full'
+    // Enumerated values in any letter case.
+    const full = query.get('view')?.toLowerCase() === 'full'
     for (const item of conversations) {
       const { document, ...summary } = item
       const stored = this.documents.get(String(item.contact_id))
@@ -383,7 +385,7 @@ export class ServiceOracle {
         (full ? !isDeepStrictEqual(document, JSON.parse(stored)) : document !== undefined) ||
         !STAGES.includes(String(item.stage)) || !TEMPERATURES.includes(String(item.temperature)) ||
         (query.has('location_id') && item.location_id !== query.get('location_id')) ||
-        (query.has('stage') && item.stage !== query.get('stage')) ||
+        (query.has('stage') && item.stage !== query.get('stage')?.toUpperCase()) ||
         (query.has('temperature') && item.temperature !== query.get('temperature')?.toUpperCase())
       if (mismatch) throw new PropertyViolation(`listing item ${JSON.stringify(item).slice(0, 300)} does not match a stored state and the filters`, answer)
     }

@@ -142,7 +142,7 @@ t.test('PATCH of a contact without state is a 404 and creates nothing', async (t
   const ctx = await build(t)
   const res = await patch(ctx.app, 'nobody', botState({ contact_id: 'nobody' }))
   t.equal(res.statusCode, 404)
-  t.same(res.json(), { statusCode: 404, error: 'Not Found', code: 'STATE_NOT_FOUND', message: 'No state stored for contact nobody' })
+  t.same(res.json(), { statusCode: 404, error: 'Not Found', code: 'STATE_NOT_FOUND', message: 'No state stored for contact nobody; PUT a state to create it' })
   t.equal((await get(ctx.app, 'nobody')).statusCode, 404)
   t.same(await storedKeys(ctx), [], 'nothing was written')
 })

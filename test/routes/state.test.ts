@@ -81,7 +81,7 @@ t.test('GET of an unknown contact is a 404 JSON error', async (t) => {
   const res = await app.inject({ url: '/seller/state/nobody' })
   t.equal(res.statusCode, 404)
   t.same(res.json(), {
-    statusCode: 404, error: 'Not Found', code: 'STATE_NOT_FOUND', message: 'No state stored for contact nobody'
+    statusCode: 404, error: 'Not Found', code: 'STATE_NOT_FOUND', message: 'No state stored for contact nobody; PUT a state to create it'
   })
 })
 
@@ -284,7 +284,7 @@ t.test('integers the bot reads back as floats, and absurd nesting, are refused w
   const ctx = await build(t)
   const text = JSON.stringify(botState())
   const cases: Array<[string, string, RegExp]> = [
-    ['2.0', text.replace('"current_question":2', '"current_question":2.0'), /body\/current_question must be written as an integer \(got 2\.0\)/],
+    ['2.0', text.replace('"current_question":2', '"current_question":2.0'), /body\/current_question must be written as an integer: send 2 rather than 2.0 or 2e0 \(got 2\.0\)/],
     ['1e5', text.replace('"price_expectation":null', '"price_expectation":1e5'), /body\/price_expectation must be written as an integer/],
     ['3.9999999999999999', text.replace('"questions_answered":1', '"questions_answered":3.9999999999999999'), /body\/questions_answered/]
   ]
