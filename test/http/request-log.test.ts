@@ -131,9 +131,12 @@ t.test('every answer carries X-Request-Id: the caller\'s, or the one generated f
     t.match(res.headers['x-request-id'], UUID, `${res.statusCode} ${request.url}`)
   }
   lines.length = 0
-  const unauthorized = await app.inject({ url: '/seller/state/contact-1' })
-  t.equal(unauthorized.statusCode, 401)
-  t.equal(lines[0]?.reqId, unauthorized.headers['x-request-id'], 'the id a client quotes is the id of the log line')
+  const missing = await app.inject({ url: '/seller/state/contact-1', headers: { authorization: 'Bearer read-token-0123456789abcdef' } })
+  t.equal(missing.statusCode, 404)
+  t.equal(lines[0]?.reqId, missing.headers['x-request-id'], 'the id a client quotes is the id of the log line')
+  lines.length = 0
+  await app.inject({ url: '/seller/state/contact-1' })
+  t.same(lines, [], 'a failed authentication has no line of its own: access control sums them up per interval')
 
   const port = (await app.listen({ port: 0, host: '127.0.0.1' }).then((url) => Number(new URL(url).port)))
   const malformed = await rawRequest(port, { method: 'GET', target: '/health/live', headers: [['X-Bad', 'a\u0001b']] })
