@@ -34,6 +34,8 @@ export const EnvSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000, description: 'Event-loop lag past which requests get 503; 0 turns the check off' }),
   MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0, description: 'Heap size past which requests get 503; 0 turns the check off' }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 0, description: 'Requests per token (or address) per window; 0 turns rate limiting off' }),
+  EVENTS_HEARTBEAT_SECONDS: Type.Integer({ minimum: 1, default: 15, description: 'Period of the heartbeat comment on idle change feeds' }),
+  EVENTS_CLIENT_BUFFER_BYTES: Type.Integer({ minimum: 4096, default: 1048576, description: 'Bytes a change feed may have unsent before its client is cut off' }),
   RATE_LIMIT_WINDOW: Type.String({
     pattern: '^[0-9]+ ?(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$',
     default: '1 minute',
@@ -64,6 +66,8 @@ export interface Config {
   rateLimitWindow: string
   maxEventLoopDelayMs: number
   maxHeapUsedBytes: number
+  eventsHeartbeatSeconds: number
+  eventsClientBufferBytes: number
 }
 
 export interface ApiKey {
@@ -162,6 +166,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     rateLimitMax: parsed.RATE_LIMIT_MAX,
     rateLimitWindow: parsed.RATE_LIMIT_WINDOW,
     maxEventLoopDelayMs: parsed.MAX_EVENT_LOOP_DELAY_MS,
-    maxHeapUsedBytes: parsed.MAX_HEAP_USED_BYTES
+    maxHeapUsedBytes: parsed.MAX_HEAP_USED_BYTES,
+    eventsHeartbeatSeconds: parsed.EVENTS_HEARTBEAT_SECONDS,
+    eventsClientBufferBytes: parsed.EVENTS_CLIENT_BUFFER_BYTES
   }
 }

@@ -58,7 +58,7 @@ const unindexedCount = (difference: unknown): number => Math.max(0, Number(diffe
 const READ_BATCH = 500
 
 export function createListingRepository (redis: Redis, keys: KeySpace): ListingRepository {
-  const scriptKeys = [keys.activeIndex, keys.indexMeta, keys.startedIndex] as const
+  const scriptKeys = [keys.activeIndex, keys.indexMeta, keys.startedIndex, keys.events] as const
   const prefixes = [keys.activityPrefix, keys.locationPrefix]
 
   /** Runs a read script; if the index key holds the prototype's SET, migrates it first. */
@@ -145,7 +145,7 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
 
     async forgetGhosts (contactIds) {
       if (contactIds.length === 0) return 0
-      return await whileAvailable(redis.removeGhosts(3 + contactIds.length, ...scriptKeys, ...contactIds.map(keys.state), ...prefixes, ...contactIds))
+      return await whileAvailable(redis.removeGhosts(4 + contactIds.length, ...scriptKeys.slice(0, 3), ...contactIds.map(keys.state), keys.events, ...prefixes, ...contactIds))
     },
 
     async activeCount () {
