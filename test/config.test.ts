@@ -27,7 +27,9 @@ t.test('defaults match the documented table', async (t) => {
     rateLimitMax: 0,
     rateLimitWindow: '1 minute',
     maxEventLoopDelayMs: 1000,
-    maxHeapUsedBytes: 0
+    maxHeapUsedBytes: 0,
+    eventsHeartbeatSeconds: 15,
+    eventsClientBufferBytes: 1048576
   })
 })
 
@@ -51,7 +53,9 @@ t.test('every variable is read and converted', async (t) => {
     RATE_LIMIT_MAX: '600',
     RATE_LIMIT_WINDOW: '10 s',
     MAX_EVENT_LOOP_DELAY_MS: '250',
-    MAX_HEAP_USED_BYTES: '500000000'
+    MAX_HEAP_USED_BYTES: '500000000',
+    EVENTS_HEARTBEAT_SECONDS: '5',
+    EVENTS_CLIENT_BUFFER_BYTES: '65536'
   }), {
     port: 8080,
     host: '0.0.0.0',
@@ -71,7 +75,9 @@ t.test('every variable is read and converted', async (t) => {
     rateLimitMax: 600,
     rateLimitWindow: '10 s',
     maxEventLoopDelayMs: 250,
-    maxHeapUsedBytes: 500000000
+    maxHeapUsedBytes: 500000000,
+    eventsHeartbeatSeconds: 5,
+    eventsClientBufferBytes: 65536
   })
 })
 

@@ -10,7 +10,7 @@ export interface KeyState {
   type: string
   /** PTTL: -1 without expiry. */
   ttlMs: number
-  /** Members (set), fields (hash), members with scores (sorted set), or the value (others). */
+  /** Members (set), fields (hash), members with scores (sorted set), entries (stream: id -> its fields, one a line), or the value (others). */
   entries: Map<string, string>
 }
 
@@ -28,6 +28,12 @@ for _, key in ipairs(redis.call('KEYS', ARGV[1])) do
   elseif kind == 'zset' then content = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
   elseif kind == 'set' then content = redis.call('SMEMBERS', key)
   elseif kind == 'string' then content = { '', redis.call('GET', key) }
+  elseif kind == 'stream' then
+    content = {}
+    for _, entry in ipairs(redis.call('XRANGE', key, '-', '+')) do
+      content[#content + 1] = entry[1]
+      content[#content + 1] = table.concat(entry[2], '\\n')
+    end
   else content = { '', redis.call('DUMP', key) }
   end
   out[#out + 1] = { key, kind, redis.call('PTTL', key), content }
@@ -61,10 +67,12 @@ export function keyChanges (before: KeySnapshot, after: KeySnapshot, keyPrefix: 
   const perContact = (key: string): boolean => key.startsWith(`${keyPrefix}state:`) || key.startsWith(`${keyPrefix}idempotency:`)
   const owns = (key: string): boolean => owner !== null &&
     (key === `${keyPrefix}state:${owner}` || key.startsWith(`${keyPrefix}idempotency:${owner}:`))
-  // In a shared index the owner's entry is left out, and an absent index is an empty one (the
-  // owner's entry may have been its only one). Another contact's keys are compared whole.
+  // In a shared index the owner's entry is left out (in the change stream, the owner's events),
+  // and an absent index is an empty one (the owner's entry may have been its only one). Another
+  // contact's keys are compared whole.
+  const ownersEvent = (fields: string): boolean => fields.split('\n').some((value, i, all) => i % 2 === 0 && value === 'id' && all[i + 1] === owner)
   const content = (state: KeyState | undefined, shared: boolean): string => {
-    const entries = [...state?.entries ?? []].filter(([member]) => !shared || member !== owner)
+    const entries = [...state?.entries ?? []].filter(([member, value]) => !shared || (state?.type === 'stream' ? !ownersEvent(value) : member !== owner))
     return state === undefined || (shared && entries.length === 0) ? 'empty' : JSON.stringify([state.type, entries.sort()])
   }
   const found: string[] = []
@@ -73,7 +81,7 @@ export function keyChanges (before: KeySnapshot, after: KeySnapshot, keyPrefix: 
     const was = before.get(key)
     const is = after.get(key)
     const name = key.slice(keyPrefix.length)
-    const shared = owner !== null && !perContact(key) && [was?.type, is?.type].every((type) => type === undefined || type === 'zset' || type === 'hash' || type === 'set')
+    const shared = owner !== null && !perContact(key) && [was?.type, is?.type].every((type) => type === undefined || type === 'zset' || type === 'hash' || type === 'set' || type === 'stream')
     if (content(was, shared) !== content(is, shared)) {
       found.push(`${name}: ${was === undefined ? 'created' : is === undefined ? 'deleted' : 'changed'}`)
     }
