@@ -11,7 +11,7 @@ import { ChangeEventSchema, FeedQuerySchema } from '../schemas/active-events.js'
 import { errorResponses } from '../schemas/common.js'
 import type { Temperature } from '../schemas/state-document.js'
 import { createKeySpace } from '../src/redis/keys.js'
-import { compareIds, entriesAfter, isStreamId, streamBounds } from '../src/redis/change-stream.js'
+import { entriesAfter, isStreamId, mayHaveMissed, streamBounds } from '../src/redis/change-stream.js'
 import { changeEventOf, concerns, type ChangeEvent, type FeedFilters } from '../src/state/change-event.js'
 import { FeedWriter } from '../src/http/feed-writer.js'
 
@@ -87,7 +87,7 @@ const activeEventsRoutes: FastifyPluginAsyncTypebox<ActiveEventsOptions> = async
     }
     try {
       const bounds = await streamBounds(app.redis, events)
-      if (!isStreamId(lastEventId) || compareIds(lastEventId, bounds.maxDeletedId) < 0 || compareIds(lastEventId, bounds.lastId) > 0) {
+      if (!isStreamId(lastEventId) || mayHaveMissed(bounds, lastEventId)) {
         reset(position, 'the events after Last-Event-ID are no longer held')
       } else {
         writer.lastId = lastEventId

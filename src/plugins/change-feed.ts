@@ -9,7 +9,7 @@ import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { Counter, Gauge } from 'prom-client'
 import { createKeySpace } from '../redis/keys.js'
-import { decodeEntry, streamBounds, compareIds } from '../redis/change-stream.js'
+import { decodeEntry, mayHaveMissed, streamBounds } from '../redis/change-stream.js'
 import { changeEventOf, type ChangeEvent } from '../state/change-event.js'
 
 /** An open feed, as the loop sees it. */
@@ -77,8 +77,8 @@ export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
   /** After an outage: entries trimmed while the loop was away are lost to every feed. */
   async function checkGap (): Promise<void> {
     const bounds = await streamBounds(app.redis, key)
-    if (compareIds(cursor, bounds.maxDeletedId) < 0) {
-      log.warn({ cursor, maxDeletedId: bounds.maxDeletedId }, 'The change stream was trimmed past this replica\'s position: feeds are reset')
+    if (mayHaveMissed(bounds, cursor)) {
+      log.warn({ cursor, firstId: bounds.firstId }, 'The change stream was trimmed past this replica\'s position: feeds are reset')
       cursor = bounds.lastId
       for (const subscriber of subscribers) subscriber.reset(cursor)
     }

@@ -73,7 +73,12 @@ export function decodeEntry ([id, flat]: [string, string[]]): ChangeEntry {
 export interface StreamBounds {
   /** The id of the last entry ever added ('0-0' for none). */
   lastId: string
-  /** The largest id ever trimmed or deleted ('0-0' for none): a client past it missed nothing. */
+  /** The oldest entry held; null when the stream is empty. */
+  firstId: string | null
+  /** Entries held, and entries ever added: the difference were trimmed (or deleted). */
+  length: number
+  entriesAdded: number
+  /** The largest id removed by XDEL ('0-0' for none); trimming does not set it. */
   maxDeletedId: string
 }
 
@@ -83,11 +88,29 @@ export async function streamBounds (redis: Redis, key: string): Promise<StreamBo
   try {
     info = await whileAvailable(redis.xinfo('STREAM', key)) as unknown[]
   } catch (err) {
-    if ((err as Error).message.includes('no such key')) return { lastId: '0-0', maxDeletedId: '0-0' }
+    if ((err as Error).message.includes('no such key')) return { lastId: '0-0', firstId: null, length: 0, entriesAdded: 0, maxDeletedId: '0-0' }
     throw err
   }
-  const field = (name: string): string => String(info[info.indexOf(name) + 1] ?? '0-0')
-  return { lastId: field('last-generated-id'), maxDeletedId: field('max-deleted-entry-id') }
+  const field = (name: string): unknown => info[info.indexOf(name) + 1]
+  const first = field('first-entry') as [string, string[]] | null
+  return {
+    lastId: String(field('last-generated-id')),
+    firstId: first === null ? null : first[0],
+    length: Number(field('length')),
+    entriesAdded: Number(field('entries-added')),
+    maxDeletedId: String(field('max-deleted-entry-id') ?? '0-0')
+  }
+}
+
+/**
+ * Whether a reader whose last entry is `afterId` may have missed entries the stream no longer
+ * holds. Trimming takes the oldest entries, so one past the oldest held has missed nothing; one
+ * before it may have (it may also be the entry just before it: a needless reset, never a gap).
+ */
+export function mayHaveMissed (bounds: StreamBounds, afterId: string): boolean {
+  if (compareIds(afterId, bounds.lastId) > 0 || compareIds(afterId, bounds.maxDeletedId) < 0) return true
+  if (bounds.entriesAdded === bounds.length) return false
+  return bounds.firstId === null ? compareIds(afterId, bounds.lastId) < 0 : compareIds(afterId, bounds.firstId) < 0
 }
 
 /** Up to `count` entries after `afterId`, in order. */
