@@ -23,8 +23,11 @@ const view = {
   nextCursor: null,
   feed: null, // AbortController of the open feed
   lastEventId: null,
-  refreshTimer: null
+  refreshTimer: null,
+  changes: [] // the latest events, newest first
 }
+
+const CHANGES_SHOWN = 8
 
 /* ---------- token ---------- */
 
@@ -117,7 +120,10 @@ function rowElement (row) {
   const status = document.createElement('span')
   if (row.is_qualified) status.append(badge('qualified', 'flag-qualified'))
   else if (row.is_stalled) status.append(badge('stalled', 'flag-stalled'))
-  else status.textContent = 'in progress'
+  else {
+    status.className = 'muted'
+    status.textContent = 'in progress'
+  }
   const last = cell(ago(row.last_activity), 'muted')
   last.title = row.last_activity
   tr.append(
@@ -180,6 +186,35 @@ function renderSummary (summary) {
   chart.replaceChildren(...parts)
 }
 
+function describe (event) {
+  const known = view.rows.find((row) => row.contact_id === event.contact_id)
+  const name = event.row.seller_name || known?.seller_name || event.contact_id
+  const what = {
+    created: 'new conversation',
+    updated: event.previous && event.previous.stage !== event.row.stage ? `${event.previous.stage} → ${event.row.stage}` : `updated (${event.row.stage})`,
+    deleted: 'deleted',
+    expired: 'expired'
+  }[event.kind]
+  return { name, what }
+}
+
+function renderChanges () {
+  $('changes').replaceChildren(...view.changes.map(({ kind, name, what, at }) => {
+    const li = document.createElement('li')
+    const left = document.createElement('span')
+    left.className = 'change-what'
+    const strong = document.createElement('span')
+    strong.className = `kind kind-${kind}`
+    strong.textContent = what
+    left.append(`${name} · `, strong)
+    const when = document.createElement('span')
+    when.className = 'change-when'
+    when.textContent = ago(new Date(at).toISOString())
+    li.append(left, when)
+    return li
+  }))
+}
+
 function setConnection (state, label) {
   const pill = $('connection')
   pill.className = `pill pill-${state}`
@@ -240,6 +275,8 @@ function compareRows (a, b) {
 }
 
 function apply (event) {
+  view.changes = [{ kind: event.kind, ...describe(event), at: Date.now() }, ...view.changes].slice(0, CHANGES_SHOWN)
+  renderChanges()
   const current = filters()
   const index = view.rows.findIndex((row) => row.contact_id === event.contact_id)
   const stays = (event.kind === 'created' || event.kind === 'updated') && matches(event.row, current)
@@ -372,7 +409,10 @@ function init () {
     askForToken('')
   })
   // "3 min ago" stays true without events.
-  setInterval(() => renderRows(), 30000)
+  setInterval(() => {
+    renderRows()
+    if (view.changes.length > 0) renderChanges()
+  }, 30000)
   start()
 }
 
