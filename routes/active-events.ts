@@ -7,7 +7,7 @@
  */
 import sseModule, { type fastifySSE } from '@fastify/sse'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ChangeEventSchema, FeedQuerySchema } from '../schemas/active-events.js'
+import { ChangeEventSchema, FeedHeadersSchema, FeedQuerySchema } from '../schemas/active-events.js'
 import { errorResponses } from '../schemas/common.js'
 import type { Temperature } from '../schemas/state-document.js'
 import { createKeySpace } from '../src/redis/keys.js'
@@ -42,6 +42,7 @@ const activeEventsRoutes: FastifyPluginAsyncTypebox<ActiveEventsOptions> = async
       description: 'Events created, updated, deleted and expired, with the conversation\'s listing row; ids are change-stream ids. ' +
         'Send Last-Event-ID to resume. The filters select events whose conversation matches now or matched before the change.',
       querystring: FeedQuerySchema,
+      headers: FeedHeadersSchema,
       response: {
         200: {
           description: 'text/event-stream: `id: <stream id>`, `event: <kind>`, `data: <JSON>` per event',

@@ -34,7 +34,10 @@ const dashboardRoutes: FastifyPluginAsync = async (app) => {
   for (const [url, [file, type]] of Object.entries(FILES)) {
     // Read once: three small files, the same for every request.
     const body = await readFile(join(dir, file))
-    app.get(url, { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
+    const schema = url === '/dashboard'
+      ? { tags: ['operations'], summary: 'The operations page (HTML): table, summary, stage funnel, live', security: [], response: { 200: { description: 'text/html', content: { 'text/html': { schema: { type: 'string' } } } } } }
+      : { hide: true }
+    app.get(url, { config: { public: true }, schema }, async (_request, reply) => {
       return await reply
         .header('content-security-policy', DASHBOARD_CSP)
         .header('cache-control', 'no-cache')

@@ -15,6 +15,12 @@ export const FeedQuerySchema = Type.Object({
   stalled
 }, { additionalProperties: false })
 
+export const FeedHeadersSchema = Type.Object({
+  'last-event-id': Type.Optional(Type.String({
+    description: 'The id of the last event received: the feed first sends every later event, or reset when the stream no longer holds them all'
+  }))
+})
+
 export const ListingPositionSchema = Type.Object({
   contact_id: ContactIdSchema,
   location_id: Type.String(),
