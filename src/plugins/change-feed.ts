@@ -104,7 +104,8 @@ export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
   async function start (): Promise<void> {
     cursor = (await streamBounds(app.redis, key)).lastId
     // A blocking read holds its connection: it gets its own, and a timeout past its block.
-    reader = app.redis.duplicate({ commandTimeout: BLOCK_MS + 5000, connectionName: 'seller-state-feed' })
+    // Its first read waits for the connection (an offline queue): no request waits on it.
+    reader = app.redis.duplicate({ commandTimeout: BLOCK_MS + 5000, connectionName: 'seller-state-feed', enableOfflineQueue: true })
     reader.on('error', () => {}) // the loop reports failures once per outage
     loop(reader).catch((err: unknown) => log.error({ err }, 'The change feed loop stopped'))
   }
