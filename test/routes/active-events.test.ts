@@ -7,7 +7,7 @@ import { connect } from 'node:net'
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import t, { type Test } from 'tap'
-import { botState, build, deleteState, eventually, metricValue, putState, type TestApp } from '../helper.js'
+import { botState, build, deleteState, eventually, metricValue, privateRedis, putState, type TestApp } from '../helper.js'
 import { openSse, type SseClient } from '../support/sse-client.js'
 
 const doc = (id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> =>
@@ -216,4 +216,25 @@ t.test('closing the app ends open feeds', async (t) => {
   await a.app.close()
   await client.ended
   t.pass('the feed ended with the app')
+})
+
+t.test('Redis restarted empty under an open feed: the feed says reset, then goes on with new writes', async (t) => {
+  const server = await privateRedis(t)
+  const a = await served(t, { REDIS_URL: server.url })
+  const client = await feed(t, `${a.url}/seller/active/events`)
+  await putState(a.app, 'o-1', doc('o-1'))
+  await client.waitFor((e) => e.event === 'created')
+  await server.stop()
+  const during = await openSse(`${a.url}/seller/active/events?stage=Q2`)
+  await server.start()
+  await eventually(async () => (await a.app.inject({ url: '/health/ready' })).statusCode === 200, 10_000)
+  const reset = await client.waitFor((e) => e.event === 'reset', 10_000)
+  t.match(data(reset), { reason: /fell behind/ })
+  await eventually(async () => (await putState(a.app, 'o-2', doc('o-2'))).statusCode === 201, 10_000)
+  await client.waitFor((e) => e.event === 'created' && data(e).contact_id === 'o-2', 10_000)
+  t.pass('the feed resumed on the new stream')
+  // Its reader was already running: a feed opened meanwhile starts, and follows once Redis is back.
+  t.equal(during.status, 200, 'a feed opened during the outage is accepted')
+  await during.waitFor((e) => e.event === 'created' && data(e).contact_id === 'o-2', 10_000)
+  during.close()
 })
