@@ -10,6 +10,7 @@ import { once } from 'node:events'
 import { connect } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
 import { startRedis, startService } from './processes.js'
 import { openSse } from '../test/support/sse-client.js'
 import { botState } from '../test/fixtures/bot-state.js'
@@ -62,9 +63,16 @@ function rawFeed (port: number): { bytes: () => number, close: () => void } {
   return { bytes: () => bytes, close: () => socket.destroy() }
 }
 
-async function fanOut (a: string, b: string, bPort: number): Promise<void> {
+/** Connections Redis has open (INFO clients), this bench's own included. */
+async function redisClients (redis: Redis): Promise<number> {
+  return Number(/connected_clients:(\d+)/.exec(await redis.info('clients'))?.[1])
+}
+
+async function fanOut (a: string, b: string, bPort: number, redis: Redis): Promise<void> {
+  const connectionsBefore = await redisClients(redis)
   const clients = Array.from({ length: FAN_OUT_CLIENTS }, () => rawFeed(bPort))
   while (await metric(b, 'seller_state_feed_streams_open') < FAN_OUT_CLIENTS) await sleep(50)
+  console.log(`Redis connections: ${connectionsBefore} with one feed open on B, ${await redisClients(redis)} with ${FAN_OUT_CLIENTS} (one XREAD reader per replica)`)
   const sentBefore = await metric(b, 'seller_state_feed_events_sent_total')
   const cutBefore = await metric(b, 'seller_state_feed_streams_cut_off_total')
   const until = Date.now() + FAN_OUT_SECONDS * 1000
@@ -131,7 +139,9 @@ async function main (): Promise<void> {
     const b = await startService(redis.url, prefix)
     try {
       await latency(a.url, b.url)
-      await fanOut(a.url, b.url, b.port)
+      const info = new Redis(redis.url)
+      await fanOut(a.url, b.url, b.port, info)
+      info.disconnect()
     } finally {
       await a.stop()
       await b.stop()

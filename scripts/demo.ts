@@ -110,13 +110,26 @@ async function live (pool: number, intervalMs: number, durationMs: number): Prom
     const i = Math.floor(rand() * pool)
     const contactId = seededContactId(i)
     const current = await client.get(contactId)
-    const { state: seeded } = seededSeller(i, Date.now())
-    const step = current === null ? 0 : Math.min(5, (['Q0', 'Q1', 'Q2', 'Q3', 'Q4', 'QUALIFIED'].indexOf(String(current.state.stage)) + 1) % 6)
-    const base = current === null ? seeded : current.state
-    const next = conversationAt(step, { location_id: base.location_id, seller_name: base.seller_name, property_address: base.property_address, conversation_started: base.conversation_started ?? isoformatAt(Date.now()) }, rand, Date.now())
-    await client.put(contactId, next)
+    if (current?.state.stage === 'QUALIFIED') {
+      // A qualified seller is handed to the acquisitions team: the conversation is done.
+      await client.delete(contactId)
+      console.log(`${contactId} handed over (deleted)`)
+    } else {
+      const stage = String(current?.state.stage ?? '')
+      const answered = Number(current?.state.questions_answered ?? -1)
+      // The next step: a stalled seller who writes again resumes after their last answer.
+      const step = current === null ? 0 : stage === 'STALLED' ? Math.min(answered + 1, 5) : ['Q0', 'Q1', 'Q2', 'Q3', 'Q4'].indexOf(stage) + 1
+      const base = current === null ? seededSeller(i, Date.now()).state : current.state
+      const next = conversationAt(step, {
+        location_id: base.location_id,
+        seller_name: base.seller_name,
+        property_address: base.property_address,
+        conversation_started: current === null ? isoformatAt(Date.now()) : base.conversation_started
+      }, rand, Date.now())
+      await client.put(contactId, next)
+      console.log(`${contactId} -> ${String(next.stage)}`)
+    }
     writes++
-    console.log(`${contactId} -> ${String(next.stage)}`)
     await sleep(intervalMs)
   }
   console.log(`live: ${writes} writes`)

@@ -24,6 +24,7 @@ const view = {
   feed: null, // AbortController of the open feed
   lastEventId: null,
   refreshTimer: null,
+  live: false, // the feed is open and caught up
   changes: [] // the latest events, newest first
 }
 
@@ -241,6 +242,7 @@ async function loadSummary () {
 async function reload () {
   try {
     await Promise.all([loadPage(), loadSummary()])
+    if (view.live) setConnection('live', 'Live')
   } catch (err) {
     if (err instanceof AuthError) askForToken(token() ? 'That token was refused.' : '')
     else setConnection('down', `Error: ${err.message}`)
@@ -330,6 +332,7 @@ async function readFeed (controller) {
       buffer = buffer.slice(end + 2)
       if (!caughtUp) {
         caughtUp = true
+        view.live = true
         setConnection('live', 'Live')
       }
       if (message.id) view.lastEventId = message.id
@@ -341,6 +344,7 @@ async function readFeed (controller) {
 
 async function follow () {
   view.feed?.abort()
+  view.live = false
   const controller = new AbortController()
   view.feed = controller
   let delay = 1000
@@ -356,6 +360,7 @@ async function follow () {
         return
       }
     }
+    view.live = false
     if (controller.signal.aborted) return
     setConnection('down', 'Disconnected — reconnecting…')
     if (Date.now() - opened > 10000) delay = 1000
