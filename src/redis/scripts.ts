@@ -26,10 +26,14 @@ local function slot_keys (meta)
   return ACTIVITY .. slot, LOCATION .. location .. ':' .. slot
 end
 
--- Appends a change to the stream, trimmed by length and by age (ids are Redis's ms clock).
+-- Appends a change to the stream, trimmed by length and, once per script, by age (ids are
+-- Redis's ms clock).
+local aged_out = false
 local function emit (fields)
-  local t = redis.call('TIME')
   redis.call('XADD', EVENTS, 'MAXLEN', '~', '${EVENTS_MAX_LENGTH}', '*', unpack(fields))
+  if aged_out then return end
+  aged_out = true
+  local t = redis.call('TIME')
   redis.call('XTRIM', EVENTS, 'MINID', '~', string.format('%d', tonumber(t[1]) * 1000 - ${EVENTS_MAX_AGE_MS}))
 end
 
