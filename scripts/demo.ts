@@ -2,8 +2,15 @@
  * Plays a seller's conversation from Q0 to QUALIFIED against a running service, through the
  * typed client, printing each state change and the dashboard's summary.
  * SELLER_STATE_URL (default http://127.0.0.1:3000), SELLER_STATE_TOKEN (a write token, if any).
+ *
+ * --seed N    instead fills the service with N varied conversations (demo-data.ts)
+ * --live      then keeps a few of them moving (a write every --interval ms, default 700) until
+ *             Ctrl-C, or for --duration seconds
  */
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { SellerStateClient, SellerStateError } from '../src/client/seller-state-client.js'
+import { conversationAt, isoformat as isoformatAt, random, seededContactId, seededSeller } from './demo-data.js'
 
 const client = new SellerStateClient({
   baseUrl: process.env.SELLER_STATE_URL ?? 'http://127.0.0.1:3000',
@@ -64,8 +71,81 @@ async function main (): Promise<void> {
   console.log(`\ndeleted ${contactId}; the demo leaves nothing behind`)
 }
 
-main().catch((err: unknown) => {
+const { values: flags } = parseArgs({
+  options: {
+    seed: { type: 'string' },
+    live: { type: 'boolean', default: false },
+    interval: { type: 'string', default: '700' },
+    duration: { type: 'string' }
+  }
+})
+
+// Writes in flight while seeding.
+const SEED_CONCURRENCY = 16
+
+async function seed (count: number): Promise<void> {
+  const now = Date.now()
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const { contactId, state } = seededSeller(next++, now)
+      await client.put(contactId, state)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(SEED_CONCURRENCY, count) }, worker))
+  const summary = await client.summary()
+  console.log(`seeded ${count} conversations (demo-seed-0000...); the service now holds ${summary.total}: ` +
+    `${JSON.stringify(summary.by_stage)}, ${JSON.stringify(summary.by_temperature)}, stalled ${summary.stalled}, qualified ${summary.qualified}`)
+}
+
+/** A few conversations move on, one write at a time: the dashboard's feed has something to show. */
+async function live (pool: number, intervalMs: number, durationMs: number): Promise<void> {
+  const rand = random(Date.now())
+  const until = Date.now() + durationMs
+  let writes = 0
+  const signal = { stopped: false }
+  process.once('SIGINT', () => { signal.stopped = true })
+  console.log(`live: a write every ${intervalMs} ms among ${pool} conversations; Ctrl-C stops`)
+  while (!signal.stopped && Date.now() < until) {
+    const i = Math.floor(rand() * pool)
+    const contactId = seededContactId(i)
+    const current = await client.get(contactId)
+    if (current?.state.stage === 'QUALIFIED') {
+      // A qualified seller is handed to the acquisitions team: the conversation is done.
+      await client.delete(contactId)
+      console.log(`${contactId} handed over (deleted)`)
+    } else {
+      const stage = String(current?.state.stage ?? '')
+      const answered = Number(current?.state.questions_answered ?? -1)
+      // The next step: a stalled seller who writes again resumes after their last answer.
+      const step = current === null ? 0 : stage === 'STALLED' ? Math.min(answered + 1, 5) : ['Q0', 'Q1', 'Q2', 'Q3', 'Q4'].indexOf(stage) + 1
+      const base = current === null ? seededSeller(i, Date.now()).state : current.state
+      const next = conversationAt(step, {
+        location_id: base.location_id,
+        seller_name: base.seller_name,
+        property_address: base.property_address,
+        conversation_started: current === null ? isoformatAt(Date.now()) : base.conversation_started
+      }, rand, Date.now())
+      await client.put(contactId, next)
+      console.log(`${contactId} -> ${String(next.stage)}`)
+    }
+    writes++
+    await sleep(intervalMs)
+  }
+  console.log(`live: ${writes} writes`)
+}
+
+async function run (): Promise<void> {
+  if (flags.seed === undefined && !flags.live) return await main()
+  const count = flags.seed === undefined ? 0 : Number(flags.seed)
+  if (!Number.isInteger(count) || count < 0) throw new Error('--seed takes a number of conversations')
+  if (count > 0) await seed(count)
+  if (flags.live) await live(Math.max(1, Math.min(count || 50, 50)), Number(flags.interval), flags.duration === undefined ? Infinity : Number(flags.duration) * 1000)
+}
+
+run().catch((err: unknown) => {
   if (err instanceof SellerStateError) console.error(`the service refused: ${err.status} ${JSON.stringify(err.body)}`)
-  else console.error(`could not reach the service: ${(err as Error).message}`)
+  else if (err instanceof TypeError) console.error(`could not reach the service: ${err.message}`)
+  else console.error((err as Error).message)
   process.exitCode = 1
 })

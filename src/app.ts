@@ -33,6 +33,9 @@ import metricsRoutes from '../routes/metrics.js'
 import stateRoutes from '../routes/state.js'
 import statePatchRoutes from '../routes/state-patch.js'
 import activeRoutes from '../routes/active.js'
+import changeFeed from './plugins/change-feed.js'
+import activeEventsRoutes from '../routes/active-events.js'
+import dashboardRoutes from '../routes/dashboard.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -115,5 +118,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(stateRoutes)
   await app.register(statePatchRoutes)
   await app.register(activeRoutes)
+  await app.register(changeFeed, { keyPrefix: config.keyPrefix, stallAfterSeconds: config.stallAfterSeconds })
+  await app.register(activeEventsRoutes, { heartbeatSeconds: config.eventsHeartbeatSeconds, clientBufferBytes: config.eventsClientBufferBytes })
+  await app.register(dashboardRoutes)
   return app
 }

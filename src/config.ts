@@ -45,6 +45,8 @@ export const EnvSchema = Type.Object({
   MAX_CONNECTIONS: Type.Integer({ minimum: 0, default: 1000, description: 'Open connections this replica accepts; more are closed at once. 0: no cap' }),
   EXPENSIVE_READS_PER_REPLICA: Type.Integer({ minimum: 1, default: 4, description: 'Expensive dashboard reads (search, deep pages, view=full) this replica runs at once; more get 503' }),
   EXPENSIVE_READS_PER_TOKEN: Type.Integer({ minimum: 1, default: 1, description: 'Expensive dashboard reads one token (or address) runs at once; more get 429' }),
+  EVENTS_HEARTBEAT_SECONDS: Type.Integer({ minimum: 1, default: 15, description: 'Period of the heartbeat comment on idle change feeds' }),
+  EVENTS_CLIENT_BUFFER_BYTES: Type.Integer({ minimum: 4096, default: 1048576, description: 'Bytes a change feed may have unsent before its client is cut off' }),
   RATE_LIMIT_WINDOW: Type.String({
     pattern: '^[0-9]+ ?(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$',
     default: '1 minute',
@@ -82,6 +84,8 @@ export interface Config {
   expensiveReadsPerToken: number
   maxEventLoopDelayMs: number
   maxHeapUsedBytes: number
+  eventsHeartbeatSeconds: number
+  eventsClientBufferBytes: number
 }
 
 export interface ApiKey {
@@ -187,6 +191,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     expensiveReadsPerReplica: parsed.EXPENSIVE_READS_PER_REPLICA,
     expensiveReadsPerToken: parsed.EXPENSIVE_READS_PER_TOKEN,
     maxEventLoopDelayMs: parsed.MAX_EVENT_LOOP_DELAY_MS,
-    maxHeapUsedBytes: parsed.MAX_HEAP_USED_BYTES
+    maxHeapUsedBytes: parsed.MAX_HEAP_USED_BYTES,
+    eventsHeartbeatSeconds: parsed.EVENTS_HEARTBEAT_SECONDS,
+    eventsClientBufferBytes: parsed.EVENTS_CLIENT_BUFFER_BYTES
   }
 }

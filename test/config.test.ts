@@ -34,7 +34,9 @@ t.test('defaults match the documented table', async (t) => {
     addressLimitWindow: '1 minute',
     maxConnections: 1000,
     expensiveReadsPerReplica: 4,
-    expensiveReadsPerToken: 1
+    expensiveReadsPerToken: 1,
+    eventsHeartbeatSeconds: 15,
+    eventsClientBufferBytes: 1048576
   })
 })
 
@@ -65,7 +67,9 @@ t.test('every variable is read and converted', async (t) => {
     ADDRESS_LIMIT_WINDOW: '30 s',
     MAX_CONNECTIONS: '200',
     EXPENSIVE_READS_PER_REPLICA: '8',
-    EXPENSIVE_READS_PER_TOKEN: '3'
+    EXPENSIVE_READS_PER_TOKEN: '3',
+    EVENTS_HEARTBEAT_SECONDS: '5',
+    EVENTS_CLIENT_BUFFER_BYTES: '65536'
   }), {
     port: 8080,
     host: '0.0.0.0',
@@ -92,7 +96,9 @@ t.test('every variable is read and converted', async (t) => {
     addressLimitWindow: '30 s',
     maxConnections: 200,
     expensiveReadsPerReplica: 8,
-    expensiveReadsPerToken: 3
+    expensiveReadsPerToken: 3,
+    eventsHeartbeatSeconds: 5,
+    eventsClientBufferBytes: 65536
   })
 })
 

@@ -27,6 +27,30 @@ t.test('the demo plays a seller from Q0 to QUALIFIED through the client', async 
   t.same(await redis.keys(`${config.keyPrefix}state:*`), [], 'its contact is gone')
 })
 
+t.test('--seed fills the service with varied conversations, --live keeps some moving', async (t) => {
+  const { app } = await build(t, { API_KEYS: `write:${WRITE}` })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const child = spawn(process.execPath, [...process.execArgv, 'scripts/demo.ts', '--seed', '120', '--live', '--duration', '2', '--interval', '50'], {
+    env: { ...process.env, SELLER_STATE_URL: url, SELLER_STATE_TOKEN: WRITE },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const [code] = await once(child, 'exit')
+  t.equal(code, 0, output)
+  t.match(output, /seeded 120 conversations/)
+  t.match(output, /live: \d+ writes/)
+  const summary = JSON.parse((await app.inject({ url: '/seller/active/summary', headers: { authorization: `Bearer ${WRITE}` } })).body)
+  t.ok(summary.total >= 110, `about 120 active (some handed over by --live): ${summary.total as number}`)
+  for (const stage of ['Q0', 'Q1', 'Q2', 'Q3', 'Q4', 'QUALIFIED', 'STALLED']) t.ok(summary.by_stage[stage] > 0, `some at ${stage}`)
+  for (const temperature of ['HOT', 'WARM', 'COLD']) t.ok(summary.by_temperature[temperature] > 0, `some ${temperature}`)
+  t.ok(summary.stalled > 0, 'some stalled')
+  const locations = JSON.parse((await app.inject({ url: '/seller/active?page_size=200', headers: { authorization: `Bearer ${WRITE}` } })).body)
+    .conversations.map((c: { location_id: string }) => c.location_id)
+  t.ok(new Set(locations).size >= 3, 'several locations')
+})
+
 t.test('without the service the demo says so and exits 1', async (t) => {
   const child = spawn(process.execPath, [...process.execArgv, 'scripts/demo.ts'], {
     env: { ...process.env, SELLER_STATE_URL: 'http://127.0.0.1:1' },

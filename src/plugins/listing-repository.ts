@@ -66,7 +66,7 @@ const READ_BATCH = 500
 export const CANDIDATE_BATCH = 100
 
 export function createListingRepository (redis: Redis, keys: KeySpace): ListingRepository {
-  const scriptKeys = [keys.activeIndex, keys.indexMeta, keys.startedIndex] as const
+  const scriptKeys = [keys.activeIndex, keys.indexMeta, keys.startedIndex, keys.events] as const
   const prefixes = [keys.activityPrefix, keys.locationPrefix]
 
   /** Runs a read script; if the index key holds the prototype's SET, migrates it first. */
@@ -151,7 +151,7 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
 
     async forgetGhosts (contactIds) {
       if (contactIds.length === 0) return 0
-      return await whileAvailable(redis.removeGhosts(3 + contactIds.length, ...scriptKeys, ...contactIds.map(keys.state), ...prefixes, ...contactIds))
+      return await whileAvailable(redis.removeGhosts(4 + contactIds.length, ...scriptKeys.slice(0, 3), ...contactIds.map(keys.state), keys.events, ...prefixes, ...contactIds))
     },
 
     async activeCount () {

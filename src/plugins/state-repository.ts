@@ -170,9 +170,9 @@ export function createStateRepository (redis: Redis, keys: KeySpace, deadline: W
     async put (contactId, json, entry, options) {
       const etag = entityTag(json)
       const reply = await runWrite(() => redis.writeState(
-        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options), keys.indexMeta, keys.startedIndex,
+        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options), keys.indexMeta, keys.startedIndex, keys.events,
         String(deadline.next()), contactId, json, etag, ttlMs, ENVELOPE_VERSION,
-        keys.activityPrefix, keys.locationPrefix, metaValue(entry), String(entry.lastInteractionMs ?? ''), String(entry.conversationStartedMs),
+        keys.activityPrefix, keys.locationPrefix, metaValue(entry), String(entry.lastInteractionMs ?? ''), String(entry.conversationStartedMs), entry.rowSource,
         ...writeArgs(options)
       ))
       return refusal(reply) ?? { kind: reply[0] as 'created' | 'replaced', etag, writtenAtMs: Number(reply[1]), expiresAtMs: Number(reply[2]) }
@@ -180,7 +180,7 @@ export function createStateRepository (redis: Redis, keys: KeySpace, deadline: W
 
     async delete (contactId, options) {
       const reply = await runWrite(() => redis.deleteState(
-        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options), keys.indexMeta, keys.startedIndex,
+        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options), keys.indexMeta, keys.startedIndex, keys.events,
         String(deadline.next()), contactId, keys.activityPrefix, keys.locationPrefix, ...writeArgs(options)
       ))
       return refusal(reply) ?? { kind: reply[0] as 'deleted' | 'absent' }

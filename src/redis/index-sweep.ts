@@ -48,7 +48,7 @@ export async function sweepIndex (redis: Redis, keys: KeySpace, entryOf: EntryOf
   for (;;) {
     const expired = await whileAvailable(redis.zrange(keys.activeIndex, '-inf', `(${Date.now()}`, 'BYSCORE', 'LIMIT', 0, BATCH))
     if (expired.length === 0) break
-    const removed = await whileAvailable(redis.removeGhosts(3 + expired.length, ...indexKeys, ...expired.map(keys.state), ...prefixes, ...expired))
+    const removed = await whileAvailable(redis.removeGhosts(4 + expired.length, ...indexKeys, ...expired.map(keys.state), keys.events, ...prefixes, ...expired))
     report.expired += removed
     // Entries past their time whose state still exists (a clock far behind): not ours to judge.
     if (removed === 0) break
@@ -61,7 +61,7 @@ export async function sweepIndex (redis: Redis, keys: KeySpace, entryOf: EntryOf
   ]) {
     await inBatches(scan, async (flat) => {
       const ids = flat.filter((_, i) => i % 2 === 0)
-      report.ghosts += await whileAvailable(redis.removeGhosts(3 + ids.length, ...indexKeys, ...ids.map(keys.state), ...prefixes, ...ids))
+      report.ghosts += await whileAvailable(redis.removeGhosts(4 + ids.length, ...indexKeys, ...ids.map(keys.state), keys.events, ...prefixes, ...ids))
     })
   }
 

@@ -33,6 +33,8 @@ export interface KeySpace {
   locationPrefix: string
   /** The remembered response of a write made with an Idempotency-Key, scoped to its contact. */
   idempotency: (contactId: string, key: string) => string
+  /** Stream of the changes of active conversations (change-stream.ts), written by the scripts. */
+  events: string
   /** Held by the replica that runs the index sweep. */
   sweepLock: string
   /** The prototype's SET, moved aside while it is migrated, and the lock of that migration. */
@@ -63,6 +65,7 @@ export function createKeySpace (prefix: string): KeySpace {
     locationPrefix,
     // Contact ids contain no ':', so a key can never reach another contact's records.
     idempotency: (contactId, key) => `${prefix}idempotency:${contactId}:${key}`,
+    events: `${prefix}events`,
     sweepLock: `${prefix}lock:index_sweep`,
     legacyMigration: `${prefix}migrating:active_contacts`,
     legacyMigrationLock: `${prefix}lock:legacy_migration`

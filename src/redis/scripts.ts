@@ -5,6 +5,7 @@
  * before its first write when something would make it fail halfway.
  */
 import type { Redis, Result } from 'ioredis'
+import { EVENTS_MAX_AGE_MS, EVENTS_MAX_LENGTH } from './change-stream.js'
 
 const NOW_MS = `
 local function now_ms ()
@@ -17,17 +18,31 @@ end
 // and in that of its slot at its location, both scored by last activity, in the started index
 // and in the active index (scored by expiry); META remembers its slot and location so it can be
 // taken out again. A script using them first defines EXPIRY, META and STARTED (key names) and
-// ACTIVITY and LOCATION (the prefixes the slot keys are built from).
+// ACTIVITY and LOCATION (the prefixes the slot keys are built from), and EVENTS, the change
+// stream (change-stream.ts), which every change of the indexes appends to in the same step.
 const INDEX_LIB = `
 local function slot_keys (meta)
   local slot, location = string.match(meta, '^([^|]*)|(.*)$')
   return ACTIVITY .. slot, LOCATION .. location .. ':' .. slot
 end
 
-local function unindex (id)
+-- Appends a change to the stream, trimmed by length and, once per script, by age (ids are
+-- Redis's ms clock).
+local aged_out = false
+local function emit (fields)
+  redis.call('XADD', EVENTS, 'MAXLEN', '~', '${EVENTS_MAX_LENGTH}', '*', unpack(fields))
+  if aged_out then return end
+  aged_out = true
+  local t = redis.call('TIME')
+  redis.call('XTRIM', EVENTS, 'MINID', '~', string.format('%d', tonumber(t[1]) * 1000 - ${EVENTS_MAX_AGE_MS}))
+end
+
+-- kind: 'deleted' or 'expired', the event it makes; the event names where the contact was.
+local function unindex (id, kind)
   local meta = redis.call('HGET', META, id)
   if meta then
     local activity, location = slot_keys(meta)
+    emit({'k', kind, 'id', id, 'm', meta, 'a', redis.call('ZSCORE', activity, id) or ''})
     redis.call('ZREM', activity, id)
     redis.call('ZREM', location, id)
     redis.call('HDEL', META, id)
@@ -55,7 +70,7 @@ end
 -- has passed, hence the exclusive bound); returns how many.
 local function reap (now, limit)
   local expired = redis.call('ZRANGE', EXPIRY, '-inf', '(' .. now, 'BYSCORE', 'LIMIT', 0, limit)
-  for _, id in ipairs(expired) do unindex(id) end
+  for _, id in ipairs(expired) do unindex(id, 'expired') end
   return #expired
 end
 `
@@ -144,14 +159,15 @@ local function remember (first, status, etag)
 end
 `
 
-// ARGV: deadline, contact id, document, etag, ttl ms, envelope version, activity prefix,
-// location prefix, index meta, last activity ms ('' for the time of the write), started ms,
-// then the prelude's from 12.
+// KEYS: the prelude's, then the change stream. ARGV: deadline, contact id, document, etag, ttl
+// ms, envelope version, activity prefix, location prefix, index meta, last activity ms ('' for
+// the time of the write), started ms, the event's row source (change-row.ts), then the
+// prelude's from 13.
 const WRITE_STATE = `
-local EXPIRY, META, STARTED = KEYS[2], KEYS[4], KEYS[5]
+local EXPIRY, META, STARTED, EVENTS = KEYS[2], KEYS[4], KEYS[5], KEYS[6]
 local ACTIVITY, LOCATION = ARGV[7], ARGV[8]
 ` + INDEX_LIB + WRITE_PRELUDE + `
-local refused = refusal(12)
+local refused = refusal(13)
 if refused then return refused end
 
 -- A value that is not ours (a prototype pickle, a hand-made hash) is replaced whole.
@@ -162,19 +178,26 @@ local ttl = tonumber(ARGV[5])
 local expires = string.format('%d', tonumber(now) + ttl)
 redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'etag', ARGV[4], 'at', now, 'exp', expires, 'v', ARGV[6])
 redis.call('PEXPIRE', KEYS[1], ttl)
-index(ARGV[2], ARGV[9], ARGV[10] ~= '' and ARGV[10] or now, ARGV[11], expires)
-remember(12, exists and '200' or '201', ARGV[4])
+-- Where the contact was, so that a filtered feed can tell it left.
+local was = redis.call('HGET', META, ARGV[2])
+local was_activity = was and redis.call('ZSCORE', (slot_keys(was)), ARGV[2]) or ''
+local last_activity = ARGV[10] ~= '' and ARGV[10] or now
+index(ARGV[2], ARGV[9], last_activity, ARGV[11], expires)
+emit({'k', was and 'updated' or 'created', 'id', ARGV[2], 'm', ARGV[9], 'a', last_activity,
+  'r', ARGV[12], 'at', now, 'exp', expires, 'pm', was or '', 'pa', was_activity})
+remember(13, exists and '200' or '201', ARGV[4])
 return {exists and 'replaced' or 'created', now, expires}
 `
 
-// ARGV: deadline, contact id, activity prefix, location prefix, then the prelude's from 5.
+// KEYS: the prelude's, then the change stream. ARGV: deadline, contact id, activity prefix,
+// location prefix, then the prelude's from 5.
 const DELETE_STATE = `
-local EXPIRY, META, STARTED = KEYS[2], KEYS[4], KEYS[5]
+local EXPIRY, META, STARTED, EVENTS = KEYS[2], KEYS[4], KEYS[5], KEYS[6]
 local ACTIVITY, LOCATION = ARGV[3], ARGV[4]
 ` + INDEX_LIB + WRITE_PRELUDE + `
 local refused = refusal(5)
 if refused then return refused end
-unindex(ARGV[2])
+unindex(ARGV[2], 'deleted')
 if exists then redis.call('DEL', KEYS[1]) end
 remember(5, '204', '')
 if exists then return {'deleted'} end
@@ -222,18 +245,19 @@ end
 return moved
 `
 
-// KEYS: active index, index meta, started index, then the state key of each contact id.
-// ARGV: activity prefix, location prefix, then the contact ids. Unindexes those whose state is
-// gone (expired or deleted behind the service's back); checked here, atomically, so a state
-// written meanwhile keeps its entries.
-const REMOVE_GHOSTS = `
-local EXPIRY, META, STARTED = KEYS[1], KEYS[2], KEYS[3]
+// KEYS: active index, index meta, started index, then the state key of each contact id, then
+// the change stream. ARGV: activity prefix, location prefix, then the contact ids. Unindexes
+// those whose state is gone (expired, or deleted behind the service's back); checked here,
+// atomically, so a state written meanwhile keeps its entries.
+const REMOVE_GHOSTS = NOW_MS + `
+local EXPIRY, META, STARTED, EVENTS = KEYS[1], KEYS[2], KEYS[3], KEYS[#KEYS]
 local ACTIVITY, LOCATION = ARGV[1], ARGV[2]
 ` + INDEX_LIB + `
-local removed = 0
+local removed, now = 0, now_ms()
 for i = 3, #ARGV do
   if redis.call('EXISTS', KEYS[i + 1]) == 0 then
-    unindex(ARGV[i])
+    local expiry = tonumber(redis.call('ZSCORE', EXPIRY, ARGV[i]))
+    unindex(ARGV[i], (expiry and expiry < now) and 'expired' or 'deleted')
     removed = removed + 1
   end
 end
@@ -257,11 +281,12 @@ index(ARGV[1], ARGV[5], last_activity, ARGV[7], expires)
 return 1
 `
 
-// Shared by the reads of the listing indexes. KEYS: active index, index meta, started index.
-// ARGV: activity prefix, location prefix, then the script's own. Every expired contact is taken
-// out of the indexes first, so nothing counted or listed after is one.
+// Shared by the reads of the listing indexes. KEYS: active index, index meta, started index,
+// change stream. ARGV: activity prefix, location prefix, then the script's own. Every expired
+// contact is taken out of the indexes first (with its event), so nothing counted or listed
+// after is one.
 const READ_PRELUDE_HEAD = NOW_MS + `
-local EXPIRY, META, STARTED = KEYS[1], KEYS[2], KEYS[3]
+local EXPIRY, META, STARTED, EVENTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local ACTIVITY, LOCATION = ARGV[1], ARGV[2]
 ` + INDEX_LIB
 const READ_PRELUDE = READ_PRELUDE_HEAD + `
@@ -270,13 +295,13 @@ const READ_PRELUDE = READ_PRELUDE_HEAD + `
 reap(string.format('%d', now_ms()), ${REAP_BATCH})
 `
 
-// KEYS: active index, index meta, started index. ARGV: activity prefix, location prefix. Takes
+// KEYS: active index, index meta, started index, change stream. ARGV: activity prefix, location prefix. Takes
 // up to REAP_BATCH expired contacts out of the indexes; returns how many.
 const REAP_EXPIRED = READ_PRELUDE_HEAD + `
 return reap(string.format('%d', now_ms()), ${REAP_BATCH})
 `
 
-// KEYS: active index, index meta, started index. ARGV: activity prefix, location prefix, offset,
+// KEYS: active index, index meta, started index, change stream. ARGV: activity prefix, location prefix, offset,
 // limit, order within a group ('desc' or 'asc'), the cursor (group number, score, contact id of
 // the last entry already seen; group 0 for none), the number of groups, then per group the
 // number of its sorted sets followed by key, min and max of each. The page is the groups one
@@ -449,7 +474,7 @@ end
 return page
 `
 
-// KEYS: active index, index meta, started index. ARGV: activity prefix, location prefix, the
+// KEYS: active index, index meta, started index, change stream. ARGV: activity prefix, location prefix, the
 // prefix of the slots to count (all, or one location's), the stalled bound (max score of a
 // stalled last activity), then slot names. Returns per slot its size and, for unqualified
 // slots, how many are stalled; then the unindexed count as in LIST_PAGE.
@@ -470,25 +495,25 @@ return counts
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    writeState(stateKey: string, indexKey: string, idempotencyKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<string[], Context>
-    deleteState(stateKey: string, indexKey: string, idempotencyKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<string[], Context>
+    writeState(stateKey: string, indexKey: string, idempotencyKey: string, metaKey: string, startedKey: string, eventsKey: string, ...args: string[]): Result<string[], Context>
+    deleteState(stateKey: string, indexKey: string, idempotencyKey: string, metaKey: string, startedKey: string, eventsKey: string, ...args: string[]): Result<string[], Context>
     migrateLegacyBegin(indexKey: string, migrationKey: string, lockKey: string, holder: string, lockTtlMs: string): Result<number, Context>
     migrateLegacyChunk(numberOfKeys: number, ...keysThenIds: string[]): Result<number, Context>
     removeGhosts(numberOfKeys: number, ...keysThenArgs: string[]): Result<number, Context>
     reindexState(stateKey: string, indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<number, Context>
-    listPage(indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<string[], Context>
-    countSlots(indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<number[], Context>
-    reapExpired(indexKey: string, metaKey: string, startedKey: string, ...args: string[]): Result<number, Context>
+    listPage(indexKey: string, metaKey: string, startedKey: string, eventsKey: string, ...args: string[]): Result<string[], Context>
+    countSlots(indexKey: string, metaKey: string, startedKey: string, eventsKey: string, ...args: string[]): Result<number[], Context>
+    reapExpired(indexKey: string, metaKey: string, startedKey: string, eventsKey: string, ...args: string[]): Result<number, Context>
   }
 }
 
 export function defineScripts (redis: Redis): void {
-  redis.defineCommand('writeState', { numberOfKeys: 5, lua: WRITE_STATE })
-  redis.defineCommand('deleteState', { numberOfKeys: 5, lua: DELETE_STATE })
+  redis.defineCommand('writeState', { numberOfKeys: 6, lua: WRITE_STATE })
+  redis.defineCommand('deleteState', { numberOfKeys: 6, lua: DELETE_STATE })
   redis.defineCommand('reindexState', { numberOfKeys: 4, lua: REINDEX_STATE })
-  redis.defineCommand('listPage', { numberOfKeys: 3, lua: LIST_PAGE })
-  redis.defineCommand('countSlots', { numberOfKeys: 3, lua: COUNT_SLOTS })
-  redis.defineCommand('reapExpired', { numberOfKeys: 3, lua: REAP_EXPIRED })
+  redis.defineCommand('listPage', { numberOfKeys: 4, lua: LIST_PAGE })
+  redis.defineCommand('countSlots', { numberOfKeys: 4, lua: COUNT_SLOTS })
+  redis.defineCommand('reapExpired', { numberOfKeys: 4, lua: REAP_EXPIRED })
   // Variable key counts: the caller passes the number of keys first.
   redis.defineCommand('migrateLegacyBegin', { numberOfKeys: 3, lua: MIGRATE_LEGACY_BEGIN })
   redis.defineCommand('migrateLegacyChunk', { lua: MIGRATE_LEGACY_CHUNK })

@@ -4,7 +4,7 @@
  */
 import { STAGES, TEMPERATURES, type Stage, type Temperature } from '../../schemas/state-document.js'
 import type { IndexSlot } from '../redis/keys.js'
-import type { Conversation } from './conversation-summary.js'
+import type { Conversation, ConversationSummary } from './conversation-summary.js'
 import { BoundedTop } from './bounded-top.js'
 
 export type SortKey = 'last_activity' | 'conversation_started' | 'stage' | 'temperature'
@@ -79,8 +79,12 @@ export function pageInfo (total: number, selection: Pick<ActiveSelection, 'page'
   }
 }
 
-function matches (conversation: Conversation, filters: ActiveFilters): boolean {
-  const { summary } = conversation
+/** The fields of a row that the filters look at; a removed conversation's row has only these. */
+export type FilteredFields = Pick<ConversationSummary, 'location_id' | 'stage' | 'temperature' | 'is_stalled'> &
+  Partial<Pick<ConversationSummary, 'seller_name' | 'property_address' | 'contact_id'>>
+
+/** Whether a row passes the filters (the change feed's too, which takes no q). */
+export function matchesFilters (summary: FilteredFields, filters: ActiveFilters): boolean {
   if (filters.location_id !== undefined && summary.location_id !== filters.location_id) return false
   if (filters.stage !== undefined && summary.stage !== filters.stage) return false
   if (filters.temperature !== undefined && summary.temperature !== filters.temperature) return false
@@ -92,6 +96,8 @@ function matches (conversation: Conversation, filters: ActiveFilters): boolean {
   }
   return true
 }
+
+const matches = (conversation: Conversation, filters: ActiveFilters): boolean => matchesFilters(conversation.summary, filters)
 
 /**
  * One page of the queries no index serves, from their candidates streamed a batch at a time: it
@@ -126,7 +132,7 @@ export class PageSelector {
   }
 }
 
-/** Filters, sorts and cuts one page of conversations all in memory. */
+/** Filters, sorts and cuts one page, in memory: for the queries no index serves. */
 export function selectPage (conversations: Conversation[], selection: ActiveSelection): ActivePage {
   const selector = new PageSelector(selection)
   selector.add(conversations)

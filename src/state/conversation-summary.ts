@@ -6,6 +6,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { StateDocumentSchema, type Stage, type StateDocument, type Temperature } from '../../schemas/state-document.js'
 import type { ActiveState } from '../plugins/listing-repository.js'
 import { formatEpochMs, toEpochMs, withOffset } from './python-datetime.js'
+import type { RowSource } from './row-source.js'
 
 export interface ConversationSummary {
   contact_id: string
@@ -37,7 +38,7 @@ export interface Conversation {
 }
 
 /** The bot's own rule, used where the document carries no temperature. */
-export function deriveTemperature (doc: StateDocument): Temperature {
+export function deriveTemperature (doc: Pick<StateDocument, 'temperature' | 'questions_answered' | 'offer_accepted' | 'timeline_acceptable'>): Temperature {
   if (typeof doc.temperature === 'string') return doc.temperature.toUpperCase() as Temperature
   if (doc.questions_answered < 4) return 'COLD'
   return doc.offer_accepted === true && doc.timeline_acceptable === true ? 'HOT' : 'WARM'
@@ -63,18 +64,21 @@ export function parseDocument (json: string): StateDocument {
 }
 
 export function toConversation (state: ActiveState, nowMs: number, stallAfterMs: number): Conversation {
-  const doc = parseDocument(state.json)
+  return { json: state.json, ...conversationOf(parseDocument(state.json), state.contactId, state.writtenAtMs, state.expiresAtMs, nowMs, stallAfterMs) }
+}
+
+/** The row of a document (or of its row source, for a change event) and its sort keys. */
+export function conversationOf (doc: RowSource, contactId: string, writtenAtMs: number, expiresAtMs: number | null, nowMs: number, stallAfterMs: number): Omit<Conversation, 'json'> {
   const interactionMs = doc.last_interaction === null ? null : toEpochMs(doc.last_interaction)
-  const lastActivityMs = interactionMs ?? state.writtenAtMs
+  const lastActivityMs = interactionMs ?? writtenAtMs
   const lastActivity = interactionMs !== null && doc.last_interaction !== null
     ? withOffset(doc.last_interaction)
-    : formatEpochMs(state.writtenAtMs)
+    : formatEpochMs(writtenAtMs)
   return {
-    json: state.json,
     lastActivityMs,
     conversationStartedMs: toEpochMs(doc.conversation_started) ?? 0,
     summary: {
-      contact_id: state.contactId,
+      contact_id: contactId,
       location_id: doc.location_id,
       seller_name: doc.seller_name ?? null,
       property_address: doc.property_address ?? null,
@@ -83,16 +87,21 @@ export function toConversation (state: ActiveState, nowMs: number, stallAfterMs:
       current_question: doc.current_question,
       questions_answered: doc.questions_answered,
       is_qualified: doc.is_qualified,
-      is_stalled: !doc.is_qualified && nowMs - lastActivityMs > stallAfterMs,
+      is_stalled: isStalled(doc.is_qualified, lastActivityMs, nowMs, stallAfterMs),
       condition: doc.condition,
       price_expectation: doc.price_expectation,
       motivation: doc.motivation,
       urgency: doc.urgency,
       last_activity: lastActivity,
       conversation_started: doc.conversation_started,
-      expires_at: state.expiresAtMs === null ? null : formatEpochMs(state.expiresAtMs)
+      expires_at: expiresAtMs === null ? null : formatEpochMs(expiresAtMs)
     }
   }
+}
+
+/** The contract's rule: not qualified and no activity for the stall period. */
+export function isStalled (qualified: boolean, lastActivityMs: number, nowMs: number, stallAfterMs: number): boolean {
+  return !qualified && nowMs - lastActivityMs > stallAfterMs
 }
 
 /** The conversations of the active states, and the contacts whose document cannot be read. */

@@ -7,6 +7,7 @@ import type { IndexSlot } from '../redis/keys.js'
 import { slotName } from '../redis/keys.js'
 import { deriveTemperature } from './conversation-summary.js'
 import { toEpochMs } from './python-datetime.js'
+import { rowSourceOf } from './row-source.js'
 
 export interface IndexEntry {
   slot: IndexSlot
@@ -14,6 +15,8 @@ export interface IndexEntry {
   /** last_interaction in ms, or null: the time of the write, which only the script knows. */
   lastInteractionMs: number | null
   conversationStartedMs: number
+  /** What the change event of the write carries to build its row (row-source.ts). */
+  rowSource: string
 }
 
 export function indexEntryOf (doc: StateDocument): IndexEntry {
@@ -21,7 +24,8 @@ export function indexEntryOf (doc: StateDocument): IndexEntry {
     slot: { stage: doc.stage, temperature: deriveTemperature(doc), qualified: doc.is_qualified },
     locationId: doc.location_id,
     lastInteractionMs: doc.last_interaction === null ? null : toEpochMs(doc.last_interaction),
-    conversationStartedMs: toEpochMs(doc.conversation_started) ?? 0
+    conversationStartedMs: toEpochMs(doc.conversation_started) ?? 0,
+    rowSource: rowSourceOf(doc)
   }
 }
 

@@ -85,7 +85,7 @@ t.test('the API documentation is open, and lists every route', async (t) => {
   const document = json.json()
   t.equal(document.openapi, '3.1.0')
   t.same(Object.keys(document.paths).sort(), [
-    '/health/live', '/health/ready', '/metrics', '/seller/active', '/seller/active/summary', '/seller/state/{contactId}'
+    '/dashboard', '/health/live', '/health/ready', '/metrics', '/seller/active', '/seller/active/events', '/seller/active/summary', '/seller/state/{contactId}'
   ])
   const state = document.paths['/seller/state/{contactId}']
   t.same(Object.keys(state).sort(), ['delete', 'get', 'patch', 'put'])

@@ -256,8 +256,8 @@ t.test('a body that is not JSON, too large, or poisoned is refused with the righ
   t.equal(withCharset.statusCode, 201, 'a charset parameter is fine')
   const p = ctx.config.keyPrefix
   t.same(await storedKeys(ctx), [
-    `${p}active_contacts`, `${p}activity:Q2:COLD:u`, `${p}index_meta`, `${p}location:loc-1:Q2:COLD:u`, `${p}started`, `${p}state:contact-2`
-  ], 'only the accepted write left keys: its state and its index entries')
+    `${p}active_contacts`, `${p}activity:Q2:COLD:u`, `${p}events`, `${p}index_meta`, `${p}location:loc-1:Q2:COLD:u`, `${p}started`, `${p}state:contact-2`
+  ], 'only the accepted write left keys: its state, its index entries and its change event')
 })
 
 t.test('concurrent writers and deleters never leave the state and the index disagreeing', async (t) => {

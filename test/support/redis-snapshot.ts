@@ -10,12 +10,22 @@ export interface KeyState {
   type: string
   /** PTTL: -1 without expiry. */
   ttlMs: number
-  /** Members (set), fields (hash), members with scores (sorted set), or the value (others). */
+  /** Members (set), fields (hash), members with scores (sorted set), entries (stream: id -> its fields, one a line), or the value (others). */
   entries: Map<string, string>
 }
 
 /** Every key of the prefix, by its full name. */
 export type KeySnapshot = Map<string, KeyState>
+
+// Stream entries a snapshot holds (the newest).
+const STREAM_WINDOW = 200
+
+/** Stream ids (`<ms>-<seq>`) in order. */
+const byStreamId = (a: string, b: string): number => {
+  const [am, as] = a.split('-').map(Number) as [number, number]
+  const [bm, bs] = b.split('-').map(Number) as [number, number]
+  return am - bm || as - bs
+}
 
 // One round trip per snapshot. Contents, not DUMP: a large hash's DUMP follows its dict's
 // iteration order, which a mere read can change (incremental rehashing).
@@ -28,6 +38,14 @@ for _, key in ipairs(redis.call('KEYS', ARGV[1])) do
   elseif kind == 'zset' then content = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
   elseif kind == 'set' then content = redis.call('SMEMBERS', key)
   elseif kind == 'string' then content = { '', redis.call('GET', key) }
+  elseif kind == 'stream' then
+    -- The newest entries only: reading a long stream whole on every request made the hostile
+    -- suites quadratic. keyChanges compares the part both windows hold, plus what is new.
+    content = {}
+    for _, entry in ipairs(redis.call('XREVRANGE', key, '+', '-', 'COUNT', ${STREAM_WINDOW})) do
+      content[#content + 1] = entry[1]
+      content[#content + 1] = table.concat(entry[2], '\\n')
+    end
   else content = { '', redis.call('DUMP', key) }
   end
   out[#out + 1] = { key, kind, redis.call('PTTL', key), content }
@@ -61,10 +79,14 @@ export function keyChanges (before: KeySnapshot, after: KeySnapshot, keyPrefix: 
   const perContact = (key: string): boolean => key.startsWith(`${keyPrefix}state:`) || key.startsWith(`${keyPrefix}idempotency:`)
   const owns = (key: string): boolean => owner !== null &&
     (key === `${keyPrefix}state:${owner}` || key.startsWith(`${keyPrefix}idempotency:${owner}:`))
-  // In a shared index the owner's entry is left out, and an absent index is an empty one (the
-  // owner's entry may have been its only one). Another contact's keys are compared whole.
-  const content = (state: KeyState | undefined, shared: boolean): string => {
-    const entries = [...state?.entries ?? []].filter(([member]) => !shared || member !== owner)
+  // In a shared index the owner's entry is left out (in the change stream, the owner's events),
+  // and an absent index is an empty one (the owner's entry may have been its only one). Another
+  // contact's keys are compared whole.
+  const ownersEvent = (fields: string): boolean => fields.split('\n').some((value, i, all) => i % 2 === 0 && value === 'id' && all[i + 1] === owner)
+  const content = (state: KeyState | undefined, shared: boolean, streamFrom: string | null): string => {
+    const entries = [...state?.entries ?? []].filter(([member, value]) => state?.type === 'stream'
+      ? (streamFrom === null || byStreamId(member, streamFrom) >= 0) && !(shared && ownersEvent(value))
+      : !shared || member !== owner)
     return state === undefined || (shared && entries.length === 0) ? 'empty' : JSON.stringify([state.type, entries.sort()])
   }
   const found: string[] = []
@@ -73,8 +95,12 @@ export function keyChanges (before: KeySnapshot, after: KeySnapshot, keyPrefix: 
     const was = before.get(key)
     const is = after.get(key)
     const name = key.slice(keyPrefix.length)
-    const shared = owner !== null && !perContact(key) && [was?.type, is?.type].every((type) => type === undefined || type === 'zset' || type === 'hash' || type === 'set')
-    if (content(was, shared) !== content(is, shared)) {
+    const shared = owner !== null && !perContact(key) && [was?.type, is?.type].every((type) => type === undefined || type === 'zset' || type === 'hash' || type === 'set' || type === 'stream')
+    // A stream snapshot holds its newest entries: compared from where both windows start.
+    const oldest = (state: KeyState | undefined): string | null => state?.type === 'stream' && state.entries.size > 0 ? [...state.entries.keys()].sort(byStreamId)[0] as string : null
+    const starts = [oldest(was), oldest(is)].filter((id): id is string => id !== null).sort(byStreamId)
+    const streamFrom = starts[starts.length - 1] ?? null
+    if (content(was, shared, streamFrom) !== content(is, shared, streamFrom)) {
       found.push(`${name}: ${was === undefined ? 'created' : is === undefined ? 'deleted' : 'changed'}`)
     }
     if (was !== undefined && is !== undefined && ((was.ttlMs === -1) !== (is.ttlMs === -1) || (was.ttlMs >= 0 && is.ttlMs > was.ttlMs))) {

@@ -131,6 +131,10 @@ t.test('no contact id, Idempotency-Key or location_id can address another key', 
         await inject(app, 'DELETE', url)
         const records = await redis.keys(`${prefix}idempotency:${owner}:*`)
         if (records.length > 0) await redis.del(...records)
+        // And its change events.
+        const events = await redis.xrange(`${prefix}events`, '-', '+')
+        const own = events.filter(([, fields]) => fields.some((value, i) => i % 2 === 0 && value === 'id' && fields[i + 1] === owner))
+        if (own.length > 0) await redis.xdel(`${prefix}events`, ...own.map(([id]) => id))
       }
     }
     const failure: unknown = await runCase().then(() => null, (err: unknown) => err)
