@@ -3,41 +3,17 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from seller_state import (AsyncConversationStore, AsyncSellerStateClient, ConversationStore, PreconditionFailed,
                           SellerStateClient)
+from seller_bot import SellerQualificationState  # the bot's dataclass, as the prototype has it
 from support import state_document
-
-
-@dataclass
-class SellerQualificationState:
-    """The prototype's dataclass, field for field."""
-
-    contact_id: str
-    location_id: str
-    current_question: int = 0
-    questions_answered: int = 0
-    is_qualified: bool = False
-    stage: str = "Q0"
-    condition: Optional[str] = None
-    price_expectation: Optional[int] = None
-    motivation: Optional[str] = None
-    urgency: Optional[str] = None
-    offer_accepted: Optional[bool] = None
-    timeline_acceptable: Optional[bool] = None
-    scheduling_offered: bool = False
-    appointment_booked: bool = False
-    appointment_id: Optional[str] = None
-    conversation_history: List[Dict[str, str]] = field(default_factory=list)
-    extracted_data: Dict[str, Any] = field(default_factory=dict)
-    last_interaction: Optional[datetime] = None
-    conversation_started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
 
 @dataclass
