@@ -3,10 +3,17 @@
  * A wrong value stops the process with a message that names the variable.
  */
 import envSchema from 'env-schema'
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TString } from '@sinclair/typebox'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 type LogLevel = typeof LOG_LEVELS[number]
+
+/** A time window as @fastify/rate-limit reads one: 500 ms, 10 s, 1 minute, or a number of ms. */
+const Duration = (fallback: string, description: string): TString => Type.String({
+  pattern: '^[0-9]+ ?(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$',
+  default: fallback,
+  description
+})
 
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'TCP port to listen on' }),
@@ -37,21 +44,13 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 0, description: 'Requests per token (or address) per window; 0 turns rate limiting off' }),
   AUTH_FAILURE_LIMIT: Type.Integer({ minimum: 0, default: 30, description: 'Failed authentications per address per ADDRESS_LIMIT_WINDOW before 429; 0 turns it off' }),
   DOCS_RATE_LIMIT: Type.Integer({ minimum: 0, default: 60, description: 'Requests for /docs per address per ADDRESS_LIMIT_WINDOW before 429; 0 turns it off' }),
-  ADDRESS_LIMIT_WINDOW: Type.String({
-    pattern: '^[0-9]+ ?(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$',
-    default: '1 minute',
-    description: 'The window of AUTH_FAILURE_LIMIT and DOCS_RATE_LIMIT'
-  }),
+  ADDRESS_LIMIT_WINDOW: Duration('1 minute', 'The window of AUTH_FAILURE_LIMIT and DOCS_RATE_LIMIT'),
   MAX_CONNECTIONS: Type.Integer({ minimum: 0, default: 1000, description: 'Open connections this replica accepts; more are closed at once. 0: no cap' }),
   EXPENSIVE_READS_PER_REPLICA: Type.Integer({ minimum: 1, default: 4, description: 'Expensive dashboard reads (search, deep pages, view=full) this replica runs at once; more get 503' }),
   EXPENSIVE_READS_PER_TOKEN: Type.Integer({ minimum: 1, default: 1, description: 'Expensive dashboard reads one token (or address) runs at once; more get 429' }),
   EVENTS_HEARTBEAT_SECONDS: Type.Integer({ minimum: 1, default: 15, description: 'Period of the heartbeat comment on idle change feeds' }),
   EVENTS_CLIENT_BUFFER_BYTES: Type.Integer({ minimum: 4096, default: 1048576, description: 'Bytes a change feed may have unsent before its client is cut off' }),
-  RATE_LIMIT_WINDOW: Type.String({
-    pattern: '^[0-9]+ ?(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$',
-    default: '1 minute',
-    description: 'The window of RATE_LIMIT_MAX, as 500 ms, 10 s, 1 minute or a number of ms'
-  })
+  RATE_LIMIT_WINDOW: Duration('1 minute', 'The window of RATE_LIMIT_MAX, as 500 ms, 10 s, 1 minute or a number of ms')
 })
 
 type Env = Static<typeof EnvSchema>
