@@ -9,17 +9,23 @@ import { build } from './helper.js'
 
 const WRITE = 'write-token-0123456789abcdef'
 
-t.test('the demo plays a seller from Q0 to QUALIFIED through the client', async (t) => {
-  const { app, redis, config } = await build(t, { API_KEYS: `write:${WRITE}` })
-  const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  const child = spawn(process.execPath, [...process.execArgv, 'scripts/demo.ts'], {
-    env: { ...process.env, SELLER_STATE_URL: url, SELLER_STATE_TOKEN: WRITE },
+/** Runs scripts/demo.ts with these arguments and environment; its exit code and all it printed. */
+async function runDemo (args: string[], env: Record<string, string>): Promise<{ code: number | null, output: string }> {
+  const child = spawn(process.execPath, [...process.execArgv, 'scripts/demo.ts', ...args], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
   const [code] = await once(child, 'exit')
+  return { code: code as number | null, output }
+}
+
+t.test('the demo plays a seller from Q0 to QUALIFIED through the client', async (t) => {
+  const { app, redis, config } = await build(t, { API_KEYS: `write:${WRITE}` })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { code, output } = await runDemo([], { SELLER_STATE_URL: url, SELLER_STATE_TOKEN: WRITE })
   t.equal(code, 0, output)
   for (const stage of ['Q1', 'Q2', 'Q3', 'Q4', 'QUALIFIED']) t.match(output, new RegExp(`-> stage ${stage}`))
   t.match(output, /dashboard row: \{"stage":"QUALIFIED","temperature":"HOT","is_qualified":true\}/)
@@ -30,14 +36,7 @@ t.test('the demo plays a seller from Q0 to QUALIFIED through the client', async 
 t.test('--seed fills the service with varied conversations, --live keeps some moving', async (t) => {
   const { app } = await build(t, { API_KEYS: `write:${WRITE}` })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
-  const child = spawn(process.execPath, [...process.execArgv, 'scripts/demo.ts', '--seed', '120', '--live', '--duration', '2', '--interval', '50'], {
-    env: { ...process.env, SELLER_STATE_URL: url, SELLER_STATE_TOKEN: WRITE },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const [code] = await once(child, 'exit')
+  const { code, output } = await runDemo(['--seed', '120', '--live', '--duration', '2', '--interval', '50'], { SELLER_STATE_URL: url, SELLER_STATE_TOKEN: WRITE })
   t.equal(code, 0, output)
   t.match(output, /seeded 120 conversations/)
   t.match(output, /live: \d+ writes/)
@@ -52,13 +51,7 @@ t.test('--seed fills the service with varied conversations, --live keeps some mo
 })
 
 t.test('without the service the demo says so and exits 1', async (t) => {
-  const child = spawn(process.execPath, [...process.execArgv, 'scripts/demo.ts'], {
-    env: { ...process.env, SELLER_STATE_URL: 'http://127.0.0.1:1' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const [code] = await once(child, 'exit')
+  const { code, output } = await runDemo([], { SELLER_STATE_URL: 'http://127.0.0.1:1' })
   t.equal(code, 1)
   t.match(output, /could not reach the service/)
 })
