@@ -10,7 +10,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChangeEventSchema, FeedHeadersSchema, FeedQuerySchema } from '../schemas/active-events.js'
 import { errorResponses } from '../schemas/common.js'
 import type { Temperature } from '../schemas/state-document.js'
-import { createKeySpace } from '../src/redis/keys.js'
 import { entriesAfter, isStreamId, mayHaveMissed, streamBounds } from '../src/redis/change-stream.js'
 import { changeEventOf, concerns, type ChangeEvent, type FeedFilters } from '../src/state/change-event.js'
 import { FeedWriter } from '../src/http/feed-writer.js'
@@ -30,7 +29,7 @@ export interface ActiveEventsOptions {
 const activeEventsRoutes: FastifyPluginAsyncTypebox<ActiveEventsOptions> = async (app, opts) => {
   // Event data is JSON made once per event for every client: written as it is.
   await app.register(sse, { heartbeatInterval: opts.heartbeatSeconds * 1000, serializer: (data: string) => data })
-  const events = createKeySpace(app.config.keyPrefix).events
+  const events = app.keySpace.bucket(0).events
   const stallAfterMs = app.config.stallAfterSeconds * 1000
   const { metrics } = app.changeFeed
 

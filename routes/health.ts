@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LiveSchema, ReadySchema } from '../schemas/health.js'
 import { errorResponses } from '../schemas/common.js'
 import { whileAvailable } from '../src/redis/availability.js'
-import { memoryUsedRatio, redisMemory, unreadyReason } from '../src/redis/readiness.js'
+import { redisMemory, unreadyReason } from '../src/redis/readiness.js'
 import { RETRY_AFTER_SECONDS } from '../src/plugins/error-handler.js'
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -43,7 +43,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return unready(unreadyReason(err, app.redis.status))
     }
     // With noeviction, writes fail for everyone once maxmemory is reached: step aside before.
-    const used = memoryUsedRatio(memory)
+    const used = memory.usedRatio
     if (used >= memoryHighRatio) return unready(`Redis is nearly out of memory (${Math.floor(used * 100)}% of maxmemory used)`)
     return { status: 'ok' as const, redis: app.redis.status }
   })

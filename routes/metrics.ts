@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses } from '../schemas/common.js'
 import { Gauge } from 'prom-client'
-import { memoryUsedRatio, redisMemory, type RedisMemory } from '../src/redis/readiness.js'
+import { redisMemory, type RedisMemory } from '../src/redis/readiness.js'
 
 const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { registry } = app.metrics
@@ -26,9 +26,9 @@ const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (read !== null) this.set(value(read))
     }
   })
-  gauge('seller_state_redis_memory_used_bytes', 'Memory Redis uses (INFO memory used_memory)', (m) => m.usedBytes)
-  gauge('seller_state_redis_maxmemory_bytes', 'Redis maxmemory (0: none)', (m) => m.maxBytes)
-  gauge('seller_state_redis_memory_used_ratio', 'used_memory over maxmemory (0 without maxmemory); writes fail at 1 with noeviction', memoryUsedRatio)
+  gauge('seller_state_redis_memory_used_bytes', 'Memory Redis uses (INFO memory used_memory; summed over a cluster\'s masters)', (m) => m.usedBytes)
+  gauge('seller_state_redis_maxmemory_bytes', 'Redis maxmemory (0: none; summed over a cluster\'s masters)', (m) => m.maxBytes)
+  gauge('seller_state_redis_memory_used_ratio', 'used_memory over maxmemory on the fullest master (0 without maxmemory); writes fail at 1 with noeviction', (m) => m.usedRatio)
 
   app.get('/metrics', {
     schema: {

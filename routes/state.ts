@@ -17,7 +17,7 @@ import { answerRefusal, sendDocument, stateLocation } from '../src/http/response
 import { withContactId } from '../src/state/document-json.js'
 import { checkDocumentRules } from '../src/state/document-rules.js'
 import { indexEntryOf } from '../src/state/index-entry.js'
-import { isRefusal } from '../src/plugins/state-repository.js'
+import { isRefusal } from '../src/state/state-store.js'
 
 const stateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const repository = app.stateRepository

@@ -51,7 +51,7 @@ export interface BuildOptions {
  * pino settings shared by every deployment: never log credentials. A failed Redis command's
  * arguments hold the document it carried (personal data) and the request's Idempotency-Key.
  */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'config.redisUrl', 'err.command.args']
+export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'config.redisUrl', 'config.redisPassword', 'err.command.args']
 
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -98,18 +98,16 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   })
   await app.register(openapi, { rateLimit: config.docsRateLimit, timeWindow: config.addressLimitWindow })
   await app.register(metrics)
-  await app.register(redisPlugin, { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs })
+  await app.register(redisPlugin, { config })
   await app.register(rateLimiting, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, keyPrefix: config.keyPrefix })
   await app.register(stateRepository, {
-    keyPrefix: config.keyPrefix,
     stateTtlSeconds: config.stateTtlSeconds,
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     requirePrecondition: config.requirePrecondition
   })
-  await app.register(listingRepository, { keyPrefix: config.keyPrefix })
+  await app.register(listingRepository)
   await app.register(httpMetrics)
   await app.register(indexMaintenance, {
-    keyPrefix: config.keyPrefix,
     sweepIntervalSeconds: config.sweepIntervalSeconds,
     connectWaitMs: config.redisCommandTimeoutMs
   })
@@ -118,7 +116,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(stateRoutes)
   await app.register(statePatchRoutes)
   await app.register(activeRoutes)
-  await app.register(changeFeed, { keyPrefix: config.keyPrefix, stallAfterSeconds: config.stallAfterSeconds })
+  await app.register(changeFeed, { stallAfterSeconds: config.stallAfterSeconds })
   await app.register(activeEventsRoutes, { heartbeatSeconds: config.eventsHeartbeatSeconds, clientBufferBytes: config.eventsClientBufferBytes })
   await app.register(dashboardRoutes)
   return app

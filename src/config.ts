@@ -2,6 +2,7 @@
  * Configuration from the environment, validated once at start-up.
  * A wrong value stops the process with a message that names the variable.
  */
+import { readFileSync } from 'node:fs'
 import envSchema from 'env-schema'
 import { Type, type Static, type TString } from '@sinclair/typebox'
 
@@ -23,6 +24,12 @@ export const EnvSchema = Type.Object({
     default: 'redis://127.0.0.1:6379',
     description: 'redis:// or rediss:// URL, credentials and database included'
   }),
+  REDIS_CLUSTER_NODES: Type.String({ default: '', description: 'Seed nodes of a Redis Cluster, host:port,host:port,...; set instead of REDIS_URL' }),
+  REDIS_CLUSTER_BUCKETS: Type.Integer({ minimum: 1, maximum: 1024, default: 12, description: 'Buckets the contacts are spread over on a cluster; fixed for the life of the data' }),
+  REDIS_USERNAME: Type.String({ default: '', description: 'ACL user (cluster; a single Redis takes it in REDIS_URL too)' }),
+  REDIS_PASSWORD: Type.String({ default: '', description: 'Password (cluster; a single Redis takes it in REDIS_URL too)' }),
+  REDIS_TLS: Type.Boolean({ default: false, description: 'Connect with TLS (a single Redis also does with a rediss:// URL)' }),
+  REDIS_TLS_CA_FILE: Type.String({ default: '', description: 'PEM file of the certificate authorities to trust instead of the system\'s' }),
   STATE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 604800, description: 'Lifetime of a state after its last write' }),
   STALL_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 172800, description: 'Inactivity after which an unqualified conversation is stalled' }),
   // A plain enum rather than a union of literals: Ajv then reports one readable error.
@@ -55,10 +62,22 @@ export const EnvSchema = Type.Object({
 
 type Env = Static<typeof EnvSchema>
 
+export interface ClusterNode {
+  host: string
+  port: number
+}
+
 export interface Config {
   port: number
   host: string
+  /** The single Redis; unused when redisCluster is set. */
   redisUrl: string
+  /** Seed nodes and bucket count of a Redis Cluster; null for a single Redis. */
+  redisCluster: { nodes: ClusterNode[], buckets: number } | null
+  redisUsername: string
+  redisPassword: string
+  /** TLS options; null for plain TCP (a rediss:// URL turns TLS on by itself). */
+  redisTls: { ca: string | null } | null
   stateTtlSeconds: number
   stallAfterSeconds: number
   logLevel: LogLevel
@@ -105,7 +124,7 @@ function describe (error: AjvError, env: Record<string, unknown>): string {
   const rule = allowed !== undefined ? `must be one of ${allowed.join(', ')}` : error.message
   // A credential is never repeated back, not even a malformed one.
   const value = variable === 'REDIS_URL' ? withoutCredentials(String(env[variable])) : env[variable]
-  const got = variable === 'API_KEYS' ? '' : ` (got ${JSON.stringify(value)})`
+  const got = variable === 'API_KEYS' || variable === 'REDIS_PASSWORD' ? '' : ` (got ${JSON.stringify(value)})`
   return `${variable} ${rule}${got}`
 }
 
@@ -131,6 +150,42 @@ function checkRedisUrl (value: string): void {
   }
   if (!/^\/?(\d+)?$/.test(url.pathname)) {
     throw new ConfigError(`Invalid configuration: REDIS_URL must name a database by its number, as /0 (got ${shown})`)
+  }
+}
+
+const CLUSTER_NODE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/
+
+/** REDIS_CLUSTER_NODES as host and port pairs; an IPv6 address is written in brackets. */
+function parseClusterNodes (value: string): ClusterNode[] {
+  return value.split(',').map((entry, i) => {
+    const match = CLUSTER_NODE.exec(entry.trim())
+    const port = Number(match?.[2])
+    if (match === null || !(port >= 1 && port <= 65535)) {
+      throw new ConfigError(`Invalid configuration: REDIS_CLUSTER_NODES entry ${i + 1} must be host:port (got ${JSON.stringify(entry.trim())})`)
+    }
+    return { host: (match[1] as string).replace(/^\[(.*)\]$/, '$1'), port }
+  })
+}
+
+/** The Redis to use: one of REDIS_URL and REDIS_CLUSTER_NODES. */
+function redisTarget (parsed: Env, env: Record<string, string | undefined>): Config['redisCluster'] {
+  if (parsed.REDIS_CLUSTER_NODES.trim() === '') return null
+  if (env.REDIS_URL !== undefined) {
+    throw new ConfigError('Invalid configuration: REDIS_URL and REDIS_CLUSTER_NODES are both set: set one (REDIS_URL for a single Redis, REDIS_CLUSTER_NODES for a cluster)')
+  }
+  // A brace in the prefix would be taken for the hash tag that places each key (keys.ts).
+  if (/[{}]/.test(parsed.KEY_PREFIX)) {
+    throw new ConfigError(`Invalid configuration: KEY_PREFIX must not contain { or } on a cluster (got ${JSON.stringify(parsed.KEY_PREFIX)})`)
+  }
+  return { nodes: parseClusterNodes(parsed.REDIS_CLUSTER_NODES), buckets: parsed.REDIS_CLUSTER_BUCKETS }
+}
+
+function redisTls (parsed: Env): Config['redisTls'] {
+  if (parsed.REDIS_TLS_CA_FILE === '') return parsed.REDIS_TLS ? { ca: null } : null
+  try {
+    return { ca: readFileSync(parsed.REDIS_TLS_CA_FILE, 'utf8') }
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: REDIS_TLS_CA_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}: ${parsed.REDIS_TLS_CA_FILE})`)
   }
 }
 
@@ -160,6 +215,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     throw new ConfigError(`Invalid configuration: ${details || (err as Error).message}`)
   }
   checkRedisUrl(parsed.REDIS_URL)
+  const redisCluster = redisTarget(parsed, env)
   const apiKeys = parseApiKeys(parsed.API_KEYS)
   if (apiKeys.length === 0 && parsed.NODE_ENV === 'production' && !parsed.ALLOW_ANONYMOUS) {
     throw new ConfigError('Invalid configuration: API_KEYS is required with NODE_ENV=production (set ALLOW_ANONYMOUS=true to run open on purpose)')
@@ -168,6 +224,10 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     port: parsed.PORT,
     host: parsed.HOST,
     redisUrl: parsed.REDIS_URL,
+    redisCluster,
+    redisUsername: parsed.REDIS_USERNAME,
+    redisPassword: parsed.REDIS_PASSWORD,
+    redisTls: redisTls(parsed),
     stateTtlSeconds: parsed.STATE_TTL_SECONDS,
     stallAfterSeconds: parsed.STALL_AFTER_SECONDS,
     logLevel: parsed.LOG_LEVEL,

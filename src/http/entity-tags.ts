@@ -2,7 +2,7 @@
  * Entity tags (RFC 9110 §8.8.3) and the conditional request headers built on them.
  */
 import { InvalidHeaderError } from '../errors.js'
-import type { Preconditions } from '../plugins/state-repository.js'
+import type { Preconditions } from '../state/state-store.js'
 
 // entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, in a comma-separated list whose empty elements
 // are ignored (RFC 9110 §5.6.1). Sticky expressions read the list once from left to right: its

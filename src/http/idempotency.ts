@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { InvalidHeaderError } from '../errors.js'
-import type { IdempotencyRequest } from '../plugins/state-repository.js'
+import type { IdempotencyRequest } from '../state/state-store.js'
 
 // Visible ASCII: what SMS ids and UUIDs are made of, and safe inside a Redis key name.
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/

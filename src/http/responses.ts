@@ -4,7 +4,7 @@
  */
 import type { FastifyReply } from 'fastify'
 import { IdempotencyKeyReusedError, PreconditionFailedError, PreconditionRequiredError } from '../errors.js'
-import type { PreconditionFailure, RefusedWrite, StoredState } from '../plugins/state-repository.js'
+import type { PreconditionFailure, RefusedWrite, StoredState } from '../state/state-store.js'
 import { formatEpochMs } from '../state/python-datetime.js'
 import { formatEntityTag } from './entity-tags.js'
 

@@ -6,9 +6,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
+import { isCluster, type RedisClient } from '../redis/client.js'
 import { Counter, Gauge } from 'prom-client'
-import { createKeySpace } from '../redis/keys.js'
 import { decodeEntry, mayHaveMissed, streamBounds } from '../redis/change-stream.js'
 import { changeEventOf, type ChangeEvent } from '../state/change-event.js'
 
@@ -42,13 +41,12 @@ const READ_COUNT = 500
 const RETRY_MS = 500
 
 export interface ChangeFeedOptions {
-  keyPrefix: string
   stallAfterSeconds: number
 }
 
 export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
   const log = app.log.child({ component: 'change-feed' })
-  const key = createKeySpace(opts.keyPrefix).events
+  const key = app.keySpace.bucket(0).events
   const stallAfterMs = opts.stallAfterSeconds * 1000
   const subscribers = new Set<FeedSubscriber>()
   const registers = [app.metrics.registry]
@@ -58,7 +56,7 @@ export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
     cutOff: new Counter({ name: 'seller_state_feed_streams_cut_off_total', help: 'Change feeds closed by the service: slow (its buffer full) or closing', labelNames: ['reason'], registers })
   }
 
-  let reader: Redis | null = null
+  let reader: RedisClient | null = null
   let started: Promise<void> | null = null
   let cursor = '0-0'
   const state = { closed: false }
@@ -84,7 +82,7 @@ export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
     }
   }
 
-  async function loop (connection: Redis): Promise<void> {
+  async function loop (connection: RedisClient): Promise<void> {
     let failed = false
     while (!state.closed) {
       try {
@@ -105,9 +103,11 @@ export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
     cursor = (await streamBounds(app.redis, key)).lastId
     // A blocking read holds its connection: it gets its own, and a timeout past its block.
     // Its first read waits for the connection (an offline queue): no request waits on it.
-    reader = app.redis.duplicate({ commandTimeout: BLOCK_MS + 5000, connectionName: 'seller-state-feed', enableOfflineQueue: true })
-    reader.on('error', () => {}) // the loop reports failures once per outage
-    loop(reader).catch((err: unknown) => log.error({ err }, 'The change feed loop stopped'))
+    const options = { commandTimeout: BLOCK_MS + 5000, connectionName: 'seller-state-feed', enableOfflineQueue: true }
+    const connection = isCluster(app.redis) ? app.redis.duplicate(undefined, { enableOfflineQueue: true, redisOptions: { ...app.redis.options.redisOptions, ...options } }) : app.redis.duplicate(options)
+    reader = connection
+    connection.on('error', () => {}) // the loop reports failures once per outage
+    loop(connection).catch((err: unknown) => log.error({ err }, 'The change feed loop stopped'))
   }
 
   app.decorate('changeFeed', {

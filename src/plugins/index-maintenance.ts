@@ -9,7 +9,6 @@ import { once } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import { createKeySpace } from '../redis/keys.js'
 import { migrateLegacyIndex } from '../redis/legacy-index.js'
 import { sweepIndex, sweepIndexIfLeader, type EntryOf, type SweepReport } from '../redis/index-sweep.js'
 import { parseDocument, UnreadableDocumentError } from '../state/conversation-summary.js'
@@ -25,7 +24,6 @@ const entryOf: EntryOf = (json) => {
 }
 
 export interface IndexMaintenanceOptions {
-  keyPrefix: string
   sweepIntervalSeconds: number
   /** How long start-up waits for a first connection before going on without one. */
   connectWaitMs: number
@@ -46,7 +44,7 @@ declare module 'fastify' {
 
 export default fp<IndexMaintenanceOptions>(async function indexMaintenance (app, opts) {
   const log = app.log.child({ component: 'index-maintenance' })
-  const keys = createKeySpace(opts.keyPrefix)
+  const keys = app.keySpace
   const holder = randomUUID()
   // A little under the period, so that the replica that swept last can take its next turn.
   const lockTtlMs = Math.max(1000, opts.sweepIntervalSeconds * 900)

@@ -1,63 +1,24 @@
 /**
- * Reads of the listing indexes for the dashboard: a page of a plan, the documents of a page, and
- * the counts of the summary. Expired contacts are taken out of the indexes in the same script
- * before anything is counted, so no answer ever includes one.
+ * Reads of the listing indexes for the dashboard (listing-store.ts says what it offers): a page
+ * of a plan, the documents of a page, and the counts of the summary. Every bucket answers for its
+ * contacts, in parallel, and the answers are added up or merged in the one order of a listing
+ * (listing-order.ts). Expired contacts are taken out of the indexes just before anything is
+ * counted, so no answer includes one.
  */
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
-import { createKeySpace, slotName, type KeySpace } from '../redis/keys.js'
-import { isOutage, whileAvailable } from '../redis/availability.js'
-import { decodeEnvelope, ENVELOPE_FIELDS, UNREADABLE, type StoredState } from '../redis/state-envelope.js'
+import type { BucketKeys, KeySpace } from '../redis/keys.js'
+import { slotName } from '../redis/keys.js'
+import type { RedisClient } from '../redis/client.js'
+import { isOutage, isWrongType, whileAvailable } from '../redis/availability.js'
+import { decodeEnvelope, ENVELOPE_FIELDS, UNREADABLE } from '../redis/state-envelope.js'
+import { countSlots, listPage, type BucketPage, type SetRange } from '../redis/scripts.js'
+import { forgetMissing, reapExpired } from '../redis/reaping.js'
+import { migrateLegacyIndex } from '../redis/legacy-index.js'
 import { PageTooDeepError, RedisUnavailableError } from '../errors.js'
 import { ALL_SLOTS } from '../state/index-entry.js'
-import { candidatePlan, planListing, type ListingPlan, type SetRange } from '../state/listing-plan.js'
-import { MAX_PAGE_WALK, REAP_BATCH } from '../redis/scripts.js'
-import type { ActiveSelection, SlotCount } from '../state/active-listing.js'
-import type { CursorPosition } from '../state/listing-cursor.js'
-import { isWrongType } from './state-repository.js'
-import { migrateLegacyIndex } from '../redis/legacy-index.js'
-
-export interface ActiveState extends StoredState {
-  contactId: string
-}
-
-export interface PlanPage {
-  /** Conversations the plan matches. */
-  total: number
-  /** Active contacts the indexes do not hold: values that are not a state of ours. */
-  unindexed: number
-  /** The page's entries in order, with where each sits in the plan (for the next cursor). */
-  entries: CursorPosition[]
-}
-
-export interface ListingRepository {
-  /**
-   * A page of the query from the selection's offset, or `limit` entries past the cursor; null
-   * when no index serves the query (see listing-plan.ts).
-   */
-  page: (selection: ActiveSelection, stalledBefore: number, after: CursorPosition | null, limit: number) => Promise<PlanPage | null>
-  /**
-   * Every conversation the filters other than `q` keep, for the queries no index serves: their
-   * ids a batch at a time (never all in memory at once).
-   */
-  candidates: (selection: ActiveSelection, stalledBefore: number) => AsyncGenerator<string[]>
-  /** Active contacts the indexes do not hold: values that are not a state of ours. */
-  unindexedCount: () => Promise<number>
-  /** The states of these contacts, in order; missing and unreadable ones are named apart. */
-  read: (contactIds: string[]) => Promise<{ states: ActiveState[], unreadable: string[], missing: string[] }>
-  /**
-   * Takes out of the indexes the contacts whose state turned out missing although the indexes
-   * hold them (deleted or evicted behind the service's back); checked again atomically.
-   */
-  forgetGhosts: (contactIds: string[]) => Promise<number>
-  /** Contacts whose state has not expired. */
-  activeCount: () => Promise<number>
-  /** Per slot, globally or for one location. */
-  countSlots: (locationId: string | undefined, stalledBefore: number) => Promise<{ slots: SlotCount[], unindexed: number }>
-}
-
-/** Active contacts minus indexed ones; never below zero, even while the sweep has drift to repair. */
-const unindexedCount = (difference: unknown): number => Math.max(0, Number(difference))
+import { candidatePlan, MAX_PAGE_WALK, planListing } from '../state/listing-plan.js'
+import { comparePositions } from '../state/listing-order.js'
+import type { ActiveState, ListingRepository } from '../state/listing-store.js'
 
 // Documents read per round trip.
 const READ_BATCH = 500
@@ -65,24 +26,29 @@ const READ_BATCH = 500
 // to BODY_LIMIT_BYTES each are in memory at once for one search.
 export const CANDIDATE_BATCH = 100
 
-export function createListingRepository (redis: Redis, keys: KeySpace): ListingRepository {
-  const scriptKeys = [keys.activeIndex, keys.indexMeta, keys.startedIndex, keys.events] as const
-  const prefixes = [keys.activityPrefix, keys.locationPrefix]
+/** Active contacts minus indexed ones; never below zero, even while the sweep has drift to repair. */
+const unindexedCount = (difference: number): number => Math.max(0, difference)
 
-  /** Runs a read script; if the index key holds the prototype's SET, migrates it first. */
-  async function withOurIndex<T> (script: () => Promise<T>): Promise<T> {
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0)
+
+export function createListingRepository (redis: RedisClient, keys: KeySpace): ListingRepository {
+  const buckets = Array.from({ length: keys.buckets }, (_, i) => keys.bucket(i))
+  const eachBucket = async <T>(work: (bucket: BucketKeys) => Promise<T>): Promise<T[]> => await Promise.all(buckets.map(work))
+
+  /** Runs a read; if the index key holds the prototype's SET, migrates it first. */
+  async function withOurIndex<T> (read: () => Promise<T>): Promise<T> {
     try {
-      return await whileAvailable(script())
+      return await whileAvailable(read())
     } catch (err) {
       if (!isWrongType(err)) throw err
       await migrateLegacyIndex(redis, keys)
-      return await whileAvailable(script())
+      return await whileAvailable(read())
     }
   }
 
   /** Takes every expired contact out of the indexes, in short scripts: Redis never blocks long. */
-  async function reapExpired (): Promise<void> {
-    while (await withOurIndex(() => redis.reapExpired(...scriptKeys, ...prefixes)) === REAP_BATCH);
+  async function reapAll (): Promise<void> {
+    await eachBucket(async (bucket) => await withOurIndex(async () => await reapExpired(redis, bucket)))
   }
 
   /** The members of one set within its score range, by rank a batch at a time, in score order. */
@@ -96,75 +62,113 @@ export function createListingRepository (redis: Redis, keys: KeySpace): ListingR
     }
   }
 
-  async function runPlan (plan: ListingPlan, offset: number, limit: number, after: CursorPosition | null = null): Promise<PlanPage> {
-    const groups = plan.groups.flatMap((sets) => [String(sets.length), ...sets.flatMap(({ key, min, max }) => [key, min, max])])
-    const cursor = after === null ? ['0', '0', ''] : [String(after.group), after.score, after.contactId]
-    const reply = await withOurIndex(() => redis.listPage(...scriptKeys,
-      ...prefixes, String(offset), String(limit), plan.within, ...cursor, String(plan.groups.length), ...groups))
-    if (Number(reply[0]) < 0) throw new PageTooDeepError(MAX_PAGE_WALK)
-    const entries: CursorPosition[] = []
-    for (let i = 2; i < reply.length; i += 3) {
-      entries.push({ contactId: String(reply[i]), score: String(reply[i + 1]), group: Number(reply[i + 2]) })
+  /** The states of one bucket's contacts, one pipeline per READ_BATCH. */
+  async function readBucket (bucket: BucketKeys, contactIds: string[]): Promise<Array<Array<string | null> | typeof UNREADABLE>> {
+    const results: Array<Array<string | null> | typeof UNREADABLE> = []
+    for (let start = 0; start < contactIds.length; start += READ_BATCH) {
+      const pipeline = redis.pipeline()
+      for (const id of contactIds.slice(start, start + READ_BATCH)) pipeline.hmget(bucket.state(id), ...ENVELOPE_FIELDS)
+      for (const [err, fields] of (await whileAvailable(pipeline.exec())) ?? []) {
+        if (err && !isWrongType(err)) throw isOutage(err) ? new RedisUnavailableError({ cause: err }) : err
+        results.push(err ? UNREADABLE : fields as Array<string | null>)
+      }
     }
-    return { total: Number(reply[0]), unindexed: unindexedCount(reply[1]), entries }
+    return results
+  }
+
+  /** The contacts of each bucket, in the order given. */
+  function byBucket (contactIds: string[]): Map<number, string[]> {
+    const groups = new Map<number, string[]>()
+    for (const id of contactIds) {
+      const index = keys.bucketOf(id)
+      groups.set(index, [...groups.get(index) ?? [], id])
+    }
+    return groups
   }
 
   return {
     async page (selection, stalledBefore, after, limit) {
-      const plan = planListing(keys, selection, stalledBefore)
-      if (plan === null) return null
-      await reapExpired()
+      const plans = buckets.map((bucket) => planListing(bucket, selection, stalledBefore))
+      const within = plans[0]?.within
+      if (within === undefined) return null
+      await reapAll()
       // Past a cursor the page number means nothing.
       const offset = after === null ? (selection.page - 1) * selection.page_size : 0
-      return await runPlan(plan, offset, limit, after)
+      // One bucket skips to the offset itself; several each give their first offset + limit
+      // entries, merged here, so a page number costs buckets x (offset + limit): bounded.
+      const merged = buckets.length > 1
+      if (merged && offset > MAX_PAGE_WALK) throw new PageTooDeepError(MAX_PAGE_WALK)
+      const pages = await Promise.all(buckets.map(async (bucket, i) => await withOurIndex(async () => await listPage(redis, {
+        bucket,
+        groups: plans[i]?.groups ?? [],
+        within,
+        offset: merged ? 0 : offset,
+        limit: merged ? offset + limit : limit,
+        after,
+        maxWalk: MAX_PAGE_WALK
+      }))))
+      if (pages.some((page) => page === null)) throw new PageTooDeepError(MAX_PAGE_WALK)
+      const found = pages as BucketPage[]
+      const entries = merged
+        ? found.flatMap((page) => page.entries).sort(comparePositions(within)).slice(offset, offset + limit)
+        : found[0]?.entries ?? []
+      return { total: sum(found.map((page) => page.total)), unindexed: unindexedCount(sum(found.map((page) => page.unindexed))), entries }
     },
 
     async * candidates (selection, stalledBefore) {
-      await reapExpired()
-      for (const set of candidatePlan(keys, selection, stalledBefore).groups.flat()) yield * membersOf(set)
+      await reapAll()
+      for (const bucket of buckets) {
+        for (const set of candidatePlan(bucket, selection, stalledBefore).groups.flat()) yield * membersOf(set)
+      }
     },
 
     async unindexedCount () {
-      return (await runPlan({ groups: [], within: 'desc' }, 0, 0)).unindexed
+      const counts = await eachBucket(async (bucket) => await withOurIndex(async () => await countSlots(redis, bucket, [], 0)))
+      return unindexedCount(sum(counts.map((count) => count.unindexed)))
     },
 
     async read (contactIds) {
+      // One bucket's contacts share a slot, so a bucket is read in pipelines; the buckets are read
+      // at once, so the pipelines of the buckets of one master travel together on its connection.
+      const groups = [...byBucket(contactIds)]
+      const replies = await Promise.all(groups.map(async ([index, ids]) => await readBucket(keys.bucket(index), ids)))
+      const fieldsOf = new Map<string, Array<string | null> | typeof UNREADABLE>()
+      groups.forEach(([, ids], g) => ids.forEach((id, i) => fieldsOf.set(id, replies[g]?.[i] ?? UNREADABLE)))
+
       const states: ActiveState[] = []
       const unreadable: string[] = []
       const missing: string[] = []
-      for (let start = 0; start < contactIds.length; start += READ_BATCH) {
-        const batch = contactIds.slice(start, start + READ_BATCH)
-        const pipeline = redis.pipeline()
-        for (const id of batch) pipeline.hmget(keys.state(id), ...ENVELOPE_FIELDS)
-        const replies = (await whileAvailable(pipeline.exec())) ?? []
-        replies.forEach(([err, fields], i) => {
-          const contactId = batch[i] as string
-          if (err && !isWrongType(err)) throw isOutage(err) ? new RedisUnavailableError({ cause: err }) : err
-          const stored = err ? UNREADABLE : decodeEnvelope(fields as Array<string | null>)
-          if (stored === UNREADABLE) unreadable.push(contactId)
-          else if (stored === null) missing.push(contactId)
-          else states.push({ ...stored, contactId })
-        })
+      for (const contactId of contactIds) {
+        const fields = fieldsOf.get(contactId) ?? UNREADABLE
+        const stored = fields === UNREADABLE ? UNREADABLE : decodeEnvelope(fields)
+        if (stored === UNREADABLE) unreadable.push(contactId)
+        else if (stored === null) missing.push(contactId)
+        else states.push({ ...stored, contactId })
       }
       return { states, unreadable, missing }
     },
 
     async forgetGhosts (contactIds) {
-      if (contactIds.length === 0) return 0
-      return await whileAvailable(redis.removeGhosts(4 + contactIds.length, ...scriptKeys.slice(0, 3), ...contactIds.map(keys.state), keys.events, ...prefixes, ...contactIds))
+      const removed = await Promise.all([...byBucket(contactIds)].map(async ([index, ids]) => await forgetMissing(redis, keys.bucket(index), ids)))
+      return sum(removed)
     },
 
     async activeCount () {
-      return await whileAvailable(redis.zcount(keys.activeIndex, `(${Date.now()}`, '+inf'))
+      return sum(await eachBucket(async (bucket) => await whileAvailable(redis.zcount(bucket.activeIndex, `(${Date.now()}`, '+inf'))))
     },
 
     async countSlots (locationId, stalledBefore) {
-      await reapExpired()
-      const scope = locationId === undefined ? keys.activityPrefix : keys.locationSlotPrefix(locationId)
-      const reply = await withOurIndex(() => redis.countSlots(...scriptKeys,
-        ...prefixes, scope, `(${stalledBefore}`, ...ALL_SLOTS.map(slotName)))
-      const slots = ALL_SLOTS.map((slot, i) => ({ slot, size: Number(reply[2 * i]), stalled: Number(reply[2 * i + 1]) }))
-      return { slots, unindexed: unindexedCount(reply[reply.length - 1]) }
+      await reapAll()
+      const counts = await eachBucket(async (bucket) => await withOurIndex(async () => await countSlots(redis, bucket, ALL_SLOTS.map((slot) => ({
+        key: locationId === undefined ? bucket.activity(slotName(slot)) : bucket.locationActivity(locationId, slotName(slot)),
+        unqualified: !slot.qualified
+      })), stalledBefore)))
+      const slots = ALL_SLOTS.map((slot, i) => ({
+        slot,
+        size: sum(counts.map((count) => count.sizes[i]?.size ?? 0)),
+        stalled: sum(counts.map((count) => count.sizes[i]?.stalled ?? 0))
+      }))
+      return { slots, unindexed: unindexedCount(sum(counts.map((count) => count.unindexed))) }
     }
   }
 }
@@ -175,6 +179,6 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ keyPrefix: string }>(async function listingRepositoryPlugin (app, { keyPrefix }) {
-  app.decorate('listingRepository', createListingRepository(app.redis, createKeySpace(keyPrefix)))
+export default fp(async function listingRepositoryPlugin (app) {
+  app.decorate('listingRepository', createListingRepository(app.redis, app.keySpace))
 }, { name: 'listing-repository', dependencies: ['state-repository'] })

@@ -1,46 +1,71 @@
 /**
- * The Redis connection, decorated as `app.redis`.
+ * The Redis connection, decorated as `app.redis` (one Redis, or a Redis Cluster: the routes and
+ * repositories see the same client either way), with the key space of that mode as `app.keySpace`.
  *
- * Written here rather than taken from @fastify/redis because that plugin holds the app's
- * start-up until Redis answers, and this service must start, answer /health/ready with 503 and
- * become ready by itself when Redis comes. Failing fast is the other rule: no offline queue and a
- * command timeout, so that a request made during an outage gets its 503 within about a second
- * instead of waiting for a reconnection.
+ * Failing fast is the rule: no offline queue, a command timeout and no re-sending after a
+ * reconnection, so that a request made during an outage gets its 503 within about a second. The
+ * service must also start without Redis, answer /health/ready with 503 and become ready by itself
+ * when Redis comes. @fastify/redis 9.0.0 cannot do that: given a client (lazyConnect or not) it
+ * holds the app's start-up until the client is ready, so with Redis down `app.ready()` failed
+ * with FST_ERR_PLUGIN_TIMEOUT after the plugin timeout (3 s in our trial), and its onClose `quit()`
+ * rejected unhandled with the offline queue off. Hence this plugin of ours.
  */
+import type { ConnectionOptions } from 'node:tls'
 import fp from 'fastify-plugin'
-import { Redis } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import type { Config } from '../config.js'
+import type { RedisClient } from '../redis/client.js'
+import { createKeySpace, type KeySpace } from '../redis/keys.js'
 import { createWriteDeadline, type WriteDeadline } from '../redis/write-deadline.js'
 
 export interface RedisPluginOptions {
-  url: string
-  commandTimeoutMs: number
+  config: Pick<Config, 'redisUrl' | 'redisCluster' | 'redisUsername' | 'redisPassword' | 'redisTls' | 'redisCommandTimeoutMs' | 'keyPrefix'>
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    redis: Redis
+    redis: RedisClient
+    keySpace: KeySpace
     writeDeadline: WriteDeadline
   }
 }
 
 const MAX_RECONNECT_DELAY_MS = 1000
+const retryStrategy = (attempt: number): number => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS)
 
-export default fp<RedisPluginOptions>(async function redisPlugin (app, opts) {
-  const log = app.log.child({ component: 'redis' })
-  const redis = new Redis(opts.url, {
+function connect ({ config }: RedisPluginOptions): RedisClient {
+  const tls: ConnectionOptions | undefined = config.redisTls === null ? undefined : config.redisTls.ca === null ? {} : { ca: config.redisTls.ca }
+  const options: RedisOptions = {
     enableOfflineQueue: false,
     // Auto-pipelining sends one batch at a time: behind a batch a hung Redis holds, every later
     // command waits a whole timeout before its own starts, and the 503s take 2, 3... timeouts.
-    // Plain commands are written at once and time out on their own (and were no slower here).
     enableAutoPipelining: false,
-    commandTimeout: opts.commandTimeoutMs,
-    connectTimeout: opts.commandTimeoutMs,
+    commandTimeout: config.redisCommandTimeoutMs,
+    connectTimeout: config.redisCommandTimeoutMs,
     // A command cut off by a lost connection fails now rather than running after the reconnect,
     // when its client has long had a 503 (a hung Redis is write-deadline.ts's matter).
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
-    retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS)
+    retryStrategy,
+    ...(config.redisUsername === '' ? {} : { username: config.redisUsername }),
+    ...(config.redisPassword === '' ? {} : { password: config.redisPassword }),
+    ...(tls === undefined ? {} : { tls })
+  }
+  if (config.redisCluster === null) return new Redis(config.redisUrl, options)
+  return new Cluster(config.redisCluster.nodes, {
+    enableOfflineQueue: false,
+    enableAutoPipelining: false,
+    clusterRetryStrategy: retryStrategy,
+    slotsRefreshTimeout: config.redisCommandTimeoutMs,
+    // A managed cluster's certificates name its hosts: connect by name, not by resolved address.
+    ...(tls === undefined ? {} : { dnsLookup: (address, callback) => callback(null, address) }),
+    redisOptions: options
   })
+}
+
+export default fp<RedisPluginOptions>(async function redisPlugin (app, opts) {
+  const log = app.log.child({ component: 'redis' })
+  const redis = connect(opts)
 
   // One warning per outage: ioredis emits an error on every failed reconnection attempt.
   let outageReported = false
@@ -50,14 +75,16 @@ export default fp<RedisPluginOptions>(async function redisPlugin (app, opts) {
     // Why, without a stack: the link's error says all there is to know.
     log.warn({ reason: err.message }, 'Redis unreachable; requests get 503 until it is back')
   })
-  const writeDeadline = createWriteDeadline(redis, opts.commandTimeoutMs)
+  const writeDeadline = createWriteDeadline(redis, opts.config.redisCommandTimeoutMs)
   redis.on('ready', () => {
     if (outageReported) log.info('Redis reachable again')
     outageReported = false
     writeDeadline.synchronize().catch((err: unknown) => log.warn({ err }, 'Could not read the Redis clock'))
   })
 
-  app.decorate('redis', redis)
+  const cluster = opts.config.redisCluster
+  app.decorate<RedisClient>('redis', redis)
+  app.decorate('keySpace', createKeySpace(opts.config.keyPrefix, cluster === null ? null : cluster.buckets))
   app.decorate('writeDeadline', writeDeadline)
   app.addHook('onClose', async () => {
     // QUIT lets pending replies arrive; with Redis gone there is nothing to wait for.

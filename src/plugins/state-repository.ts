@@ -1,98 +1,40 @@
 /**
- * The only code that reads or writes seller state in Redis.
+ * The only code that reads or writes seller state in Redis (state-store.ts says what it offers).
  *
  * A state is a hash (see state-envelope.ts) whose `doc` is the JSON exactly as the client sent
- * it, so a read sends it back without parsing. The active index is a sorted set scored by each
- * state's expiry, so an entry whose state has expired is out of range for every read and trimmed
- * by the next write. Writes are Lua scripts (scripts.ts) that check preconditions, apply
- * Idempotency-Keys and keep state and index in step. Returns domain values (`null` for not
+ * it, so a read sends it back without parsing. Writes are Lua scripts (scripts.ts) that check
+ * preconditions, apply Idempotency-Keys and keep state and indexes in step, in the contact's
+ * bucket (keys.ts): one slot, on a single node or a cluster. Returns domain values (`null` for not
  * found) and knows nothing of HTTP.
  */
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
-import { ReplyError } from 'ioredis'
-import { createKeySpace, type KeySpace } from '../redis/keys.js'
-import { defineScripts } from '../redis/scripts.js'
-import { whileAvailable } from '../redis/availability.js'
+import type { BucketKeys, KeySpace, Place } from '../redis/keys.js'
+import type { RedisClient } from '../redis/client.js'
+import { defineScripts, deleteState, writeState, type WriteRequest } from '../redis/scripts.js'
+import { isWrongType, whileAvailable } from '../redis/availability.js'
 import { migrateLegacyIndex } from '../redis/legacy-index.js'
 import { decodeEnvelope, ENVELOPE_FIELDS, ENVELOPE_VERSION, UNREADABLE, type StoredState } from '../redis/state-envelope.js'
-import { metaValue, type IndexEntry } from '../state/index-entry.js'
+import { RecentPlaces } from '../redis/recent-places.js'
 import type { WriteDeadline } from '../redis/write-deadline.js'
+import { metaValue } from '../state/index-entry.js'
+import type { PreconditionFailure, RefusedWrite, StateRepository, WriteOptions } from '../state/state-store.js'
 import { RedisUnavailableError, StateUnreadableError } from '../errors.js'
 
-export type { StoredState } from '../redis/state-envelope.js'
-
-export interface Preconditions {
-  /** If-Match: null when absent, '*' or the entity tags any of which must be current. */
-  ifMatch: '*' | readonly string[] | null
-  /** If-None-Match: * (the write must create). */
-  ifNoneMatchAny: boolean
-}
-
-/** An Idempotency-Key and the fingerprint of the request that carries it. */
-export interface IdempotencyRequest {
-  key: string
-  fingerprint: string
-}
-
-/**
- * The response a write with an Idempotency-Key gave first. `body` is '' where the state has been
- * written since: records keep no copy of a document.
- */
-export interface RememberedResponse {
-  status: number
-  etag: string
-  body: string
-}
-
-export interface WriteOptions {
-  preconditions: Preconditions
-  idempotency: IdempotencyRequest | null
-}
-
-/** Why a precondition failed: none was given but one is required, the state exists, is absent, or has another ETag. */
-export type PreconditionFailure = 'required' | 'exists' | 'absent' | 'stale'
-
-/** What every write may answer besides its own success. */
-export type RefusedWrite =
-  | { kind: 'precondition_failed', failure: PreconditionFailure }
-  | { kind: 'replay', response: RememberedResponse }
-  | { kind: 'idempotency_mismatch' }
-
-const REFUSALS: ReadonlySet<string> = new Set(['precondition_failed', 'replay', 'idempotency_mismatch'])
-
-export function isRefusal (outcome: { kind: string }): outcome is RefusedWrite {
-  return REFUSALS.has(outcome.kind)
-}
-
-export type WriteOutcome = { kind: 'created' | 'replaced', etag: string, writtenAtMs: number, expiresAtMs: number } | RefusedWrite
-
-export type DeleteOutcome = { kind: 'deleted' | 'absent' } | RefusedWrite
-
-export interface StateRepository {
-  get: (contactId: string) => Promise<StoredState | null>
-  /** Writes the document and puts it where `entry` says in the listing indexes, in one step. */
-  put: (contactId: string, json: string, entry: IndexEntry, options: WriteOptions) => Promise<WriteOutcome>
-  delete: (contactId: string, options: WriteOptions) => Promise<DeleteOutcome>
-  /** The response remembered for an Idempotency-Key, with the fingerprint of its request. */
-  remembered: (contactId: string, key: string) => Promise<{ fingerprint: string, response: RememberedResponse } | null>
-}
-
 export interface StateRepositoryOptions {
-  keyPrefix: string
   stateTtlSeconds: number
   idempotencyTtlSeconds: number
   requirePrecondition: boolean
 }
 
+// Contacts whose place a replica remembers (about 100 bytes each).
+const REMEMBERED_PLACES = 100_000
+// A contact moved by other writers between each try of one write: the client retries later.
+const MAX_PLACE_TRIES = 3
+
 /** A content hash: identical documents share an ETag, so a retried PUT causes no conflict. */
 function entityTag (json: string): string {
   return createHash('sha1').update(json).digest('base64url')
-}
-
-export function isWrongType (err: unknown): boolean {
-  return err instanceof ReplyError && (err as Error).message.startsWith('WRONGTYPE')
 }
 
 /** Decodes the reply of a write script into the refusals every write shares; null otherwise. */
@@ -105,37 +47,36 @@ function refusal (reply: string[]): RefusedWrite | null {
   }
 }
 
-export function createStateRepository (redis: Redis, keys: KeySpace, deadline: WriteDeadline, opts: Omit<StateRepositoryOptions, 'keyPrefix'>): StateRepository {
-  const ttlMs = String(opts.stateTtlSeconds * 1000)
-  const idempotencyTtlMs = String(opts.idempotencyTtlSeconds * 1000)
-  const requirePrecondition = opts.requirePrecondition ? '1' : '0'
+export function createStateRepository (redis: RedisClient, keys: KeySpace, deadline: WriteDeadline, opts: StateRepositoryOptions): StateRepository {
+  const ttlMs = opts.stateTtlSeconds * 1000
+  const recordTtlMs = opts.idempotencyTtlSeconds * 1000
+  const places = new RecentPlaces(REMEMBERED_PLACES)
 
-  /** The ARGVs every write script ends with (see WRITE_PRELUDE). */
-  function writeArgs ({ preconditions: { ifMatch, ifNoneMatchAny }, idempotency }: WriteOptions): string[] {
-    const head = [requirePrecondition, idempotency?.fingerprint ?? '', idempotencyTtlMs, ifNoneMatchAny ? '*' : '']
-    if (ifMatch === null) return [...head, 'none']
-    if (ifMatch === '*') return [...head, 'any']
-    return [...head, 'tags', ...ifMatch]
-  }
-
-  function idempotencyKey (contactId: string, options: WriteOptions): string {
-    return keys.idempotency(contactId, options.idempotency?.key ?? '')
+  function writeRequest ({ preconditions, idempotency }: WriteOptions): WriteRequest {
+    return { requirePrecondition: opts.requirePrecondition, fingerprint: idempotency?.fingerprint ?? '', recordTtlMs, ...preconditions }
   }
 
   /**
-   * Runs a write script; if the index key holds the prototype's SET (recreated since start-up),
-   * migrates it and runs the script once more.
+   * Runs a write script with the contact's place as this replica believes it (`guess` when it does
+   * not know), then again with the place the script names if that was wrong. If the index key
+   * holds the prototype's SET (recreated since start-up), migrates it and runs the script again.
    */
-  async function runWrite (script: () => Promise<string[]>): Promise<string[]> {
-    let reply = await whileAvailable(script())
-    if (reply[0] === 'index_not_ours') {
-      await migrateLegacyIndex(redis, keys)
-      reply = await whileAvailable(script())
-      if (reply[0] === 'index_not_ours') throw new Error(`The index key ${keys.activeIndex} holds a ${String(reply[1])}`)
+  async function runWrite (bucket: BucketKeys, contactId: string, guess: string, script: (was: Place | null) => Promise<string[]>): Promise<string[]> {
+    let believed = places.get(contactId) ?? guess
+    for (let tries = 1; ; tries++) {
+      let reply = await whileAvailable(script(believed === '' ? null : bucket.place(believed)))
+      if (reply[0] === 'index_not_ours') {
+        await migrateLegacyIndex(redis, keys)
+        reply = await whileAvailable(script(believed === '' ? null : bucket.place(believed)))
+        if (reply[0] === 'index_not_ours') throw new Error(`The index key ${bucket.activeIndex} holds a ${String(reply[1])}`)
+      }
+      // Seen only if Redis answered just in time after all: the write was not done.
+      if (reply[0] === 'deadline_passed') throw new RedisUnavailableError()
+      if (reply[0] !== 'moved') return reply
+      believed = reply[1] ?? ''
+      places.set(contactId, believed)
+      if (tries === MAX_PLACE_TRIES) throw new RedisUnavailableError()
     }
-    // Seen only if Redis answered just in time after all: the write was not done.
-    if (reply[0] === 'deadline_passed') throw new RedisUnavailableError()
-    return reply
   }
 
   /**
@@ -154,7 +95,7 @@ export function createStateRepository (redis: Redis, keys: KeySpace, deadline: W
 
   return {
     async get (contactId) {
-      const key = keys.state(contactId)
+      const key = keys.of(contactId).state(contactId)
       let stored: StoredState | null | typeof UNREADABLE
       try {
         stored = decodeEnvelope(await whileAvailable(redis.hmget(key, ...ENVELOPE_FIELDS)))
@@ -169,31 +110,57 @@ export function createStateRepository (redis: Redis, keys: KeySpace, deadline: W
 
     async put (contactId, json, entry, options) {
       const etag = entityTag(json)
-      const reply = await runWrite(() => redis.writeState(
-        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options), keys.indexMeta, keys.startedIndex, keys.events,
-        String(deadline.next()), contactId, json, etag, ttlMs, ENVELOPE_VERSION,
-        keys.activityPrefix, keys.locationPrefix, metaValue(entry), String(entry.lastInteractionMs ?? ''), String(entry.conversationStartedMs), entry.rowSource,
-        ...writeArgs(options)
-      ))
-      return refusal(reply) ?? { kind: reply[0] as 'created' | 'replaced', etag, writtenAtMs: Number(reply[1]), expiresAtMs: Number(reply[2]) }
+      const bucket = keys.of(contactId)
+      const place = bucket.place(metaValue(entry))
+      // Unknown here: a create is nowhere yet; an update most often stays in its place.
+      const guess = options.preconditions.ifNoneMatchAny ? '' : place.meta
+      const reply = await runWrite(bucket, contactId, guess, async (was) => await writeState(redis, {
+        bucket,
+        contactId,
+        recordKey: bucket.idempotency(contactId, options.idempotency?.key ?? ''),
+        place,
+        was,
+        deadlineMs: deadline.next(),
+        document: json,
+        etag,
+        ttlMs,
+        envelopeVersion: ENVELOPE_VERSION,
+        lastActivityMs: entry.lastInteractionMs,
+        startedMs: entry.conversationStartedMs,
+        rowSource: entry.rowSource,
+        request: writeRequest(options)
+      }))
+      const refused = refusal(reply)
+      if (refused !== null) return refused
+      places.set(contactId, place.meta)
+      return { kind: reply[0] as 'created' | 'replaced', etag, writtenAtMs: Number(reply[1]), expiresAtMs: Number(reply[2]) }
     },
 
     async delete (contactId, options) {
-      const reply = await runWrite(() => redis.deleteState(
-        keys.state(contactId), keys.activeIndex, idempotencyKey(contactId, options), keys.indexMeta, keys.startedIndex, keys.events,
-        String(deadline.next()), contactId, keys.activityPrefix, keys.locationPrefix, ...writeArgs(options)
-      ))
-      return refusal(reply) ?? { kind: reply[0] as 'deleted' | 'absent' }
+      const bucket = keys.of(contactId)
+      const reply = await runWrite(bucket, contactId, '', async (was) => await deleteState(redis, {
+        bucket,
+        contactId,
+        recordKey: bucket.idempotency(contactId, options.idempotency?.key ?? ''),
+        was,
+        deadlineMs: deadline.next(),
+        request: writeRequest(options)
+      }))
+      const refused = refusal(reply)
+      if (refused !== null) return refused
+      places.set(contactId, '')
+      return { kind: reply[0] as 'deleted' | 'absent' }
     },
 
     async remembered (contactId, key) {
+      const bucket = keys.of(contactId)
       const [fingerprint, status, etag, body] = await whileAvailable(
-        redis.hmget(keys.idempotency(contactId, key), 'fp', 'status', 'etag', 'body'))
+        redis.hmget(bucket.idempotency(contactId, key), 'fp', 'status', 'etag', 'body'))
       if (fingerprint == null) return null
       const response = { status: Number(status), etag: etag ?? '', body: body ?? '' }
-      // No copy of the document in the record (see WRITE_PRELUDE): the state's, if still that one.
+      // No copy of the document in the record (see write-checks.lua): the state's, if still that one.
       if (response.body === '' && response.etag !== '') {
-        const [currentTag, doc] = await whileAvailable(redis.hmget(keys.state(contactId), 'etag', 'doc')).catch((err: unknown) => {
+        const [currentTag, doc] = await whileAvailable(redis.hmget(bucket.state(contactId), 'etag', 'doc')).catch((err: unknown) => {
           if (isWrongType(err)) return [null, null]
           throw err
         })
@@ -210,7 +177,7 @@ declare module 'fastify' {
   }
 }
 
-export default fp<StateRepositoryOptions>(async function stateRepositoryPlugin (app, { keyPrefix, ...opts }) {
+export default fp<StateRepositoryOptions>(async function stateRepositoryPlugin (app, opts) {
   defineScripts(app.redis)
-  app.decorate('stateRepository', createStateRepository(app.redis, createKeySpace(keyPrefix), app.writeDeadline, opts))
+  app.decorate('stateRepository', createStateRepository(app.redis, app.keySpace, app.writeDeadline, opts))
 }, { name: 'state-repository', dependencies: ['redis'] })

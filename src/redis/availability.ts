@@ -22,3 +22,8 @@ export async function whileAvailable<T> (command: Promise<T>): Promise<T> {
     throw err
   }
 }
+
+/** A command run on a value of another type: a state key holding what is not ours, say. */
+export function isWrongType (err: unknown): boolean {
+  return err instanceof ReplyError && (err as Error).message.startsWith('WRONGTYPE')
+}

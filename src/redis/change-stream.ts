@@ -6,7 +6,7 @@
  * the row's fields of the document (`r`, row-source.ts), the write and expiry times and where the
  * contact was before (`pm`, `pa`). Never the document itself: entries stay small.
  */
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './client.js'
 import { whileAvailable } from './availability.js'
 
 /** Entries kept: the stream is trimmed (approximately) past this length... */
@@ -83,7 +83,7 @@ export interface StreamBounds {
 }
 
 /** Where the stream stands; a stream never written is empty. */
-export async function streamBounds (redis: Redis, key: string): Promise<StreamBounds> {
+export async function streamBounds (redis: RedisClient, key: string): Promise<StreamBounds> {
   let info: unknown[]
   try {
     info = await whileAvailable(redis.xinfo('STREAM', key)) as unknown[]
@@ -114,7 +114,7 @@ export function mayHaveMissed (bounds: StreamBounds, afterId: string): boolean {
 }
 
 /** Up to `count` entries after `afterId`, in order. */
-export async function entriesAfter (redis: Redis, key: string, afterId: string, count: number): Promise<ChangeEntry[]> {
+export async function entriesAfter (redis: RedisClient, key: string, afterId: string, count: number): Promise<ChangeEntry[]> {
   const raw = await whileAvailable(redis.xrange(key, `(${afterId}`, '+', 'COUNT', count))
   return raw.map(decodeEntry)
 }

@@ -1,8 +1,13 @@
 /**
- * Every Redis key name the service uses. No other module builds key strings; the Lua scripts
- * get the prefixes of the listing indexes from here (see LISTING_INDEXES in scripts.ts).
+ * Every Redis key name the service uses. No other module builds key strings, and no Lua script
+ * does: a script is given every key it touches.
+ *
+ * Single node: one bucket and the names the Python prototype used (`seller:state:<id>`,
+ * `seller:active_contacts`). Redis Cluster: B buckets, each key named `<prefix>{<tag>}:<rest>`
+ * (buckets.ts), so that a contact's keys and its bucket's indexes share one slot.
  */
 import type { Stage, Temperature } from '../../schemas/state-document.js'
+import { bucketOf, bucketTag } from './buckets.js'
 
 /** Where a conversation sits in the listing indexes: one sorted set per combination. */
 export interface IndexSlot {
@@ -11,8 +16,16 @@ export interface IndexSlot {
   qualified: boolean
 }
 
-export interface KeySpace {
-  /** Prefix of every state key; the sweep finds states by scanning for it. */
+/** Where a contact sits in a bucket's listing indexes: its meta value and its two slot sets. */
+export interface Place {
+  meta: string
+  activity: string
+  location: string
+}
+
+/** The keys of one bucket: its contacts' states and records, and the indexes of those contacts. */
+export interface BucketKeys {
+  /** Prefix of every state key of the bucket; the sweep finds states by scanning for it. */
   statePrefix: string
   /** The document of one contact (a hash, see state-envelope.ts). */
   state: (contactId: string) => string
@@ -20,26 +33,38 @@ export interface KeySpace {
   activeIndex: string
   /** Sorted set of active contact ids scored by conversation_started, in ms. */
   startedIndex: string
-  /** Hash: contact id -> its slot and location (INDEX_META in scripts.ts), to unindex it later. */
+  /** Hash: contact id -> `<slot>|<location>` (index-entry.ts), where to unindex it later. */
   indexMeta: string
-  /** Sorted set of the contacts of one slot, scored by last activity, in ms. */
-  activity: (slot: IndexSlot) => string
+  /** Sorted set of the contacts of one slot (by its slotName), scored by last activity, in ms. */
+  activity: (slot: string) => string
   /** The same, for the contacts of one location. */
-  locationActivity: (locationId: string, slot: IndexSlot) => string
-  /** What the scripts prepend to a slot's name to get the keys above: all, one location's. */
-  activityPrefix: string
-  locationSlotPrefix: (locationId: string) => string
-  /** What the scripts prepend to `<location>:<slot>`. */
-  locationPrefix: string
+  locationActivity: (locationId: string, slot: string) => string
+  /** A place in the indexes, `<slot>|<location>` as the meta holds it, with the keys of its two sets. */
+  place: (meta: string) => Place
   /** The remembered response of a write made with an Idempotency-Key, scoped to its contact. */
   idempotency: (contactId: string, key: string) => string
-  /** Stream of the changes of active conversations (change-stream.ts), written by the scripts. */
+  /** Stream of the changes of the bucket's conversations (change-stream.ts), written by the scripts. */
   events: string
-  /** Held by the replica that runs the index sweep. */
-  sweepLock: string
-  /** The prototype's SET, moved aside while it is migrated, and the lock of that migration. */
+}
+
+export interface KeySpace {
+  /** KEY_PREFIX: every key name starts with it. */
+  prefix: string
+  /** How many buckets the contacts are spread over: 1 on a single node. */
+  buckets: number
+  /** Whether key names carry hash tags (Redis Cluster). */
+  tagged: boolean
+  bucket: (index: number) => BucketKeys
+  bucketOf: (contactId: string) => number
+  /** The keys of the contact's bucket. */
+  of: (contactId: string) => BucketKeys
+  /** The prototype's plain SET of active contacts (single node: the active index's name). */
+  legacyIndex: string
+  /** That SET, moved aside while it is migrated, and the lock of that migration. */
   legacyMigration: string
   legacyMigrationLock: string
+  /** Held by the replica that runs the index sweep. */
+  sweepLock: string
 }
 
 /** The slot's part of an index key name: `Q2:WARM:u` (u unqualified, q qualified). */
@@ -47,27 +72,49 @@ export function slotName ({ stage, temperature, qualified }: IndexSlot): string 
   return `${stage}:${temperature}:${qualified ? 'q' : 'u'}`
 }
 
-export function createKeySpace (prefix: string): KeySpace {
-  const statePrefix = `${prefix}state:`
-  const activityPrefix = `${prefix}activity:`
-  const locationPrefix = `${prefix}location:`
+function bucketKeys (base: string): BucketKeys {
+  const statePrefix = `${base}state:`
+  const activity = (slot: string): string => `${base}activity:${slot}`
+  // Location ids contain no ':' (ID_PATTERN), so the slot part cannot be forged.
+  const locationActivity = (locationId: string, slot: string): string => `${base}location:${locationId}:${slot}`
   return {
     statePrefix,
     state: (contactId) => statePrefix + contactId,
-    activeIndex: `${prefix}active_contacts`,
-    startedIndex: `${prefix}started`,
-    indexMeta: `${prefix}index_meta`,
-    activity: (slot) => activityPrefix + slotName(slot),
-    // Location ids contain no ':' (ID_PATTERN), so the slot part cannot be forged.
-    locationActivity: (locationId, slot) => `${locationPrefix}${locationId}:${slotName(slot)}`,
-    activityPrefix,
-    locationSlotPrefix: (locationId) => `${locationPrefix}${locationId}:`,
-    locationPrefix,
+    activeIndex: `${base}active_contacts`,
+    startedIndex: `${base}started`,
+    indexMeta: `${base}index_meta`,
+    activity,
+    locationActivity,
+    place (meta) {
+      // Slot names and location ids contain no '|'.
+      const bar = meta.indexOf('|')
+      const slot = meta.slice(0, bar)
+      return { meta, activity: activity(slot), location: locationActivity(meta.slice(bar + 1), slot) }
+    },
     // Contact ids contain no ':', so a key can never reach another contact's records.
-    idempotency: (contactId, key) => `${prefix}idempotency:${contactId}:${key}`,
-    events: `${prefix}events`,
-    sweepLock: `${prefix}lock:index_sweep`,
+    idempotency: (contactId, key) => `${base}idempotency:${contactId}:${key}`,
+    events: `${base}events`
+  }
+}
+
+/**
+ * The key space of a prefix: `buckets` null for a single node (today's names), a count for a
+ * cluster (tagged names; the count is fixed for the life of the data).
+ */
+export function createKeySpace (prefix: string, buckets: number | null = null): KeySpace {
+  const count = buckets ?? 1
+  const all = Array.from({ length: count }, (_, i) => bucketKeys(buckets === null ? prefix : `${prefix}{${bucketTag(i, count)}}:`))
+  const bucket = (index: number): BucketKeys => all[index] as BucketKeys
+  return {
+    prefix,
+    buckets: count,
+    tagged: buckets !== null,
+    bucket,
+    bucketOf: (contactId) => bucketOf(contactId, count),
+    of: (contactId) => bucket(bucketOf(contactId, count)),
+    legacyIndex: `${prefix}active_contacts`,
     legacyMigration: `${prefix}migrating:active_contacts`,
-    legacyMigrationLock: `${prefix}lock:legacy_migration`
+    legacyMigrationLock: `${prefix}lock:legacy_migration`,
+    sweepLock: `${prefix}lock:index_sweep`
   }
 }

@@ -5,22 +5,31 @@
  */
 import type { Redis } from 'ioredis'
 import { ReplyError } from 'ioredis'
+import { masters, type RedisClient } from './client.js'
 
 export interface RedisMemory {
+  /** Used and maximum memory of all the masters (0: a master without maxmemory adds nothing). */
   usedBytes: number
-  /** 0 when Redis has no maxmemory. */
   maxBytes: number
+  /** The fraction of maxmemory in use on the fullest master; 0 without a maxmemory. */
+  usedRatio: number
 }
 
-/** What INFO memory says of used and maximum memory. */
-export async function redisMemory (redis: Redis): Promise<RedisMemory> {
-  const info = await redis.info('memory')
+async function masterMemory (master: Redis): Promise<{ used: number, max: number }> {
+  const info = await master.info('memory')
   const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0)
-  return { usedBytes: field('used_memory'), maxBytes: field('maxmemory') }
+  return { used: field('used_memory'), max: field('maxmemory') }
 }
 
-/** The fraction of maxmemory in use; 0 without a maxmemory. */
-export const memoryUsedRatio = ({ usedBytes, maxBytes }: RedisMemory): number => maxBytes > 0 ? usedBytes / maxBytes : 0
+/** What INFO memory says of used and maximum memory, on every master. */
+export async function redisMemory (redis: RedisClient): Promise<RedisMemory> {
+  const readings = await Promise.all(masters(redis).map(masterMemory))
+  return {
+    usedBytes: readings.reduce((total, { used }) => total + used, 0),
+    maxBytes: readings.reduce((total, { max }) => total + max, 0),
+    usedRatio: Math.max(0, ...readings.map(({ used, max }) => max > 0 ? used / max : 0))
+  }
+}
 
 const REPLY_REASONS: Array<[RegExp, string]> = [
   [/^BUSY\b/, 'Redis is busy running a script'],

@@ -5,7 +5,7 @@
  * writes nothing once it has passed, so a 503 means the write did not happen (but for a reply
  * lost in the last instants, which a retry with the same Idempotency-Key makes harmless).
  */
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './client.js'
 
 // Room for the reply to travel back before the client's own timeout fires.
 const REPLY_MARGIN = 0.8
@@ -17,7 +17,7 @@ export interface WriteDeadline {
   synchronize: () => Promise<void>
 }
 
-export function createWriteDeadline (redis: Redis, commandTimeoutMs: number): WriteDeadline {
+export function createWriteDeadline (redis: RedisClient, commandTimeoutMs: number): WriteDeadline {
   let offsetMs = 0
   return {
     next: () => Date.now() + offsetMs + Math.floor(commandTimeoutMs * REPLY_MARGIN),

@@ -3,12 +3,12 @@
  * (documents read only for that page), and the counts of the summary (from the sizes of the
  * index sets, no document read). Queries no index serves read every candidate instead.
  */
-import type { ListingRepository } from '../plugins/listing-repository.js'
+import type { ListingRepository } from './listing-store.js'
 import { pageInfo, PageSelector, summarizeSlots, type ActiveCounts, type ActivePage, type ActiveSelection } from './active-listing.js'
 import { readConversations, type Conversation } from './conversation-summary.js'
 import { decodeCursor, encodeCursor } from './listing-cursor.js'
 import { InvalidCursorError, PageTooDeepError } from '../errors.js'
-import { MAX_PAGE_WALK } from '../redis/scripts.js'
+import { MAX_PAGE_WALK } from './listing-plan.js'
 
 /** How deep a search may page: it keeps offset + page_size summaries in memory. */
 const MAX_SEARCH_DEPTH = MAX_PAGE_WALK

@@ -6,6 +6,8 @@ import { STAGES, TEMPERATURES, type Stage, type Temperature } from '../../schema
 import type { IndexSlot } from '../redis/keys.js'
 import type { Conversation, ConversationSummary } from './conversation-summary.js'
 import { BoundedTop } from './bounded-top.js'
+import { comparePositions } from './listing-order.js'
+import type { ListPosition } from '../redis/scripts.js'
 
 export type SortKey = 'last_activity' | 'conversation_started' | 'stage' | 'temperature'
 
@@ -43,27 +45,27 @@ export interface ActiveCounts {
   stalled: number
 }
 
-const RANK = {
-  stage: (c: Conversation) => STAGES.indexOf(c.summary.stage),
-  temperature: (c: Conversation) => TEMPERATURES.indexOf(c.summary.temperature)
-}
-
-const compareIds = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
-
 /**
- * The order of a listing, the same as the indexes give: by the sort key in the chosen direction,
- * ties by contact id in that direction; sorted by stage or temperature, each group by the most
- * recent activity first (ties: contact id, descending).
+ * Where a conversation sits in the order of a listing (listing-order.ts), as listing-plan.ts
+ * places it: sorted by stage or temperature, the group is the value's rank in the chosen
+ * direction and each group runs from the most recent activity; otherwise one group by the sort key.
  */
 function comparator (selection: ActiveSelection): (a: Conversation, b: Conversation) => number {
-  const direction = selection.order === 'asc' ? 1 : -1
+  const position = (group: number, score: number, c: Conversation): ListPosition => ({ group, score: String(score), contactId: c.summary.contact_id })
+  let positionOf: (c: Conversation) => ListPosition
+  let within = selection.order
   if (selection.sort === 'stage' || selection.sort === 'temperature') {
-    const rank = RANK[selection.sort]
-    return (a, b) => direction * (rank(a) - rank(b)) || b.lastActivityMs - a.lastActivityMs ||
-      compareIds(b.summary.contact_id, a.summary.contact_id)
+    const values: readonly string[] = selection.sort === 'stage' ? STAGES : TEMPERATURES
+    const ranks = selection.order === 'asc' ? values : [...values].reverse()
+    const valueOf = selection.sort === 'stage' ? (c: Conversation) => c.summary.stage : (c: Conversation) => c.summary.temperature
+    positionOf = (c) => position(ranks.indexOf(valueOf(c)) + 1, c.lastActivityMs, c)
+    within = 'desc'
+  } else {
+    const scoreOf = selection.sort === 'last_activity' ? (c: Conversation) => c.lastActivityMs : (c: Conversation) => c.conversationStartedMs
+    positionOf = (c) => position(1, scoreOf(c), c)
   }
-  const value = selection.sort === 'last_activity' ? (c: Conversation) => c.lastActivityMs : (c: Conversation) => c.conversationStartedMs
-  return (a, b) => direction * (value(a) - value(b)) || direction * compareIds(a.summary.contact_id, b.summary.contact_id)
+  const compare = comparePositions(within)
+  return (a, b) => compare(positionOf(a), positionOf(b))
 }
 
 /** The paging fields of an answer. */

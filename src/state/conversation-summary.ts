@@ -4,7 +4,8 @@
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { StateDocumentSchema, type Stage, type StateDocument, type Temperature } from '../../schemas/state-document.js'
-import type { ActiveState } from '../plugins/listing-repository.js'
+import { deriveTemperature } from './temperature.js'
+import type { ActiveState } from './listing-store.js'
 import { formatEpochMs, toEpochMs, withOffset } from './python-datetime.js'
 import type { RowSource } from './row-source.js'
 
@@ -35,13 +36,6 @@ export interface Conversation {
   json: string
   lastActivityMs: number
   conversationStartedMs: number
-}
-
-/** The bot's own rule, used where the document carries no temperature. */
-export function deriveTemperature (doc: Pick<StateDocument, 'temperature' | 'questions_answered' | 'offer_accepted' | 'timeline_acceptable'>): Temperature {
-  if (typeof doc.temperature === 'string') return doc.temperature.toUpperCase() as Temperature
-  if (doc.questions_answered < 4) return 'COLD'
-  return doc.offer_accepted === true && doc.timeline_acceptable === true ? 'HOT' : 'WARM'
 }
 
 const stateDocument = TypeCompiler.Compile(StateDocumentSchema)

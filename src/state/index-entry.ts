@@ -5,7 +5,7 @@
 import { STAGES, TEMPERATURES, type StateDocument } from '../../schemas/state-document.js'
 import type { IndexSlot } from '../redis/keys.js'
 import { slotName } from '../redis/keys.js'
-import { deriveTemperature } from './conversation-summary.js'
+import { deriveTemperature } from './temperature.js'
 import { toEpochMs } from './python-datetime.js'
 import { rowSourceOf } from './row-source.js'
 

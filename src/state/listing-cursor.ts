@@ -7,18 +7,14 @@ import { createHash } from 'node:crypto'
 import { InvalidCursorError } from '../errors.js'
 import { ID_PATTERN } from '../../schemas/common.js'
 import type { ActiveSelection } from './active-listing.js'
+import type { ListPosition } from '../redis/scripts.js'
 
 // What Redis writes for a score, and a contact id: anything else was not made here.
 const SCORE = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/
 const CONTACT_ID = new RegExp(ID_PATTERN)
 
-export interface CursorPosition {
-  /** 1-based group of the plan (see listing-plan.ts). */
-  group: number
-  /** The score as Redis wrote it. */
-  score: string
-  contactId: string
-}
+/** Where the last page ended: a position of the plan (1-based group), as list-page.lua gives it. */
+export type CursorPosition = ListPosition
 
 /** What a cursor may only be used with: the same order and filters. */
 function queryOf (selection: ActiveSelection): string {

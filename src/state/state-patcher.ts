@@ -15,7 +15,7 @@ import { DocumentTooLargeError, InvalidJsonError, StateUnreadableError } from '.
 import { checkStateDocument } from './document-rules.js'
 import { indexEntryOf } from './index-entry.js'
 import { applyMergePatch } from './merge-patch.js'
-import { isRefusal, type IdempotencyRequest, type PreconditionFailure, type Preconditions, type RefusedWrite, type StateRepository } from '../plugins/state-repository.js'
+import { isRefusal, type IdempotencyRequest, type PreconditionFailure, type Preconditions, type RefusedWrite, type StateRepository } from './state-store.js'
 
 /** Writers racing on one contact get this many tries before the client is told to retry. */
 export const MAX_PATCH_ATTEMPTS = 10

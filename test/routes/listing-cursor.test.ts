@@ -3,7 +3,7 @@
  * pages; a cursor only with the query it came from.
  */
 import t from 'tap'
-import { MAX_PAGE_WALK } from '../../src/redis/scripts.js'
+import { MAX_PAGE_WALK } from '../../src/state/listing-plan.js'
 import { botState, build, putState, type TestApp } from '../helper.js'
 
 type App = TestApp['app']

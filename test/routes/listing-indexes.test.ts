@@ -17,7 +17,7 @@ import { botState, build, deleteState, getState, patchState, putState, type Test
 import { STAGES, TEMPERATURES, type Stage, type Temperature } from '../../schemas/state-document.js'
 import { selectPage, type ActiveCounts, type ActiveSelection, type SortKey } from '../../src/state/active-listing.js'
 import { toConversation, type Conversation } from '../../src/state/conversation-summary.js'
-import type { ActiveState } from '../../src/plugins/listing-repository.js'
+import type { ActiveState } from '../../src/state/listing-store.js'
 
 type Doc = Record<string, unknown>
 

@@ -282,7 +282,7 @@ t.test('a repeated member name is a 400; one stored by an earlier version keeps 
   // Earlier versions stored such documents: the merge reads them as JSON.parse does.
   await put(ctx.app, 'contact-2', botState({ contact_id: 'contact-2' }))
   const stored = JSON.stringify(botState({ contact_id: 'contact-2' })).replace('{', '{"lead_source": "a", "lead_source": "b", ')
-  await ctx.redis.hset(createKeySpace(ctx.config.keyPrefix).state('contact-2'), 'doc', stored)
+  await ctx.redis.hset(createKeySpace(ctx.config.keyPrefix).of('contact-2').state('contact-2'), 'doc', stored)
   const patched = await patch(ctx.app, 'contact-2', { stage: 'Q3' })
   t.equal(patched.statusCode, 200, 'PATCH of that stored document')
   t.equal(JSON.parse(patched.body).lead_source, 'b', 'the last value wins')

@@ -5,8 +5,9 @@
 import t from 'tap'
 import { botState } from '../fixtures/bot-state.js'
 import type { StateDocument } from '../../schemas/state-document.js'
-import { deriveTemperature, readConversations, toConversation, UnreadableDocumentError } from '../../src/state/conversation-summary.js'
-import type { ActiveState } from '../../src/plugins/listing-repository.js'
+import { readConversations, toConversation, UnreadableDocumentError } from '../../src/state/conversation-summary.js'
+import { deriveTemperature } from '../../src/state/temperature.js'
+import type { ActiveState } from '../../src/state/listing-store.js'
 
 const HOUR_MS = 3_600_000
 const WRITTEN_AT = Date.UTC(2026, 0, 23, 12, 0, 0, 250)

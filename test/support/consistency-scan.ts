@@ -4,8 +4,8 @@
  * every index; every index member has a state. It reads Redis only (no service code but the key
  * names and the pure document-to-slot mapping), so a half-done write shows up as a problem.
  */
-import type { Redis } from 'ioredis'
-import { createKeySpace } from '../../src/redis/keys.js'
+import type { RedisClient } from '../../src/redis/client.js'
+import { createKeySpace, type BucketKeys } from '../../src/redis/keys.js'
 import { scanKeys } from './scan-keys.js'
 import { indexEntryOf, metaValue } from '../../src/state/index-entry.js'
 import type { StateDocument } from '../../schemas/state-document.js'
@@ -18,27 +18,29 @@ export interface ConsistencyReport {
 }
 
 /** Every member of a sorted set with its score. */
-async function members (redis: Redis, key: string): Promise<Map<string, number>> {
+async function members (redis: RedisClient, key: string): Promise<Map<string, number>> {
   const flat = await redis.zrange(key, '0', '-1', 'WITHSCORES')
   const map = new Map<string, number>()
   for (let i = 0; i < flat.length; i += 2) map.set(flat[i] as string, Number(flat[i + 1]))
   return map
 }
 
-export async function scanConsistency (redis: Redis, keyPrefix: string): Promise<ConsistencyReport> {
-  const keys = createKeySpace(keyPrefix)
-  const problems: string[] = []
+const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&')
+
+/** The states and indexes of one bucket, checked against each other. */
+async function scanBucket (redis: RedisClient, keys: BucketKeys, problems: string[]): Promise<number> {
+  const base = escapeGlob(keys.activeIndex.slice(0, -'active_contacts'.length))
   const [expiry, started, meta] = await Promise.all([
     members(redis, keys.activeIndex), members(redis, keys.startedIndex), redis.hgetall(keys.indexMeta)
   ])
   // Every sorted set of a slot, global or per location, by key name.
   const slotSets = new Map<string, Map<string, number>>()
-  for (const key of [...await scanKeys(redis, `${keys.activityPrefix}*`), ...await scanKeys(redis, `${keys.locationPrefix}*`)]) {
+  for (const key of [...await scanKeys(redis, `${base}activity:*`), ...await scanKeys(redis, `${base}location:*`)]) {
     slotSets.set(key, await members(redis, key))
   }
 
   const stateIds = new Set<string>()
-  for (const stateKey of await scanKeys(redis, `${keys.statePrefix}*`)) {
+  for (const stateKey of await scanKeys(redis, `${escapeGlob(keys.statePrefix)}*`)) {
     const id = stateKey.slice(keys.statePrefix.length)
     stateIds.add(id)
     const envelope = await redis.hgetall(stateKey)
@@ -50,7 +52,8 @@ export async function scanConsistency (redis: Redis, keyPrefix: string): Promise
     const entry = indexEntryOf(JSON.parse(envelope.doc) as StateDocument)
     const expectedMeta = metaValue(entry)
     if (meta[id] !== expectedMeta) problems.push(`${id}: index meta is ${meta[id]}, the document says ${expectedMeta}`)
-    const expectedSets = [keys.activity(entry.slot), keys.locationActivity(entry.locationId, entry.slot)]
+    const place = keys.place(expectedMeta)
+    const expectedSets = [place.activity, place.location]
     for (const [setKey, set] of slotSets) {
       const listed = set.has(id)
       if (listed !== expectedSets.includes(setKey)) problems.push(`${id}: ${listed ? 'listed in' : 'missing from'} ${setKey}`)
@@ -58,7 +61,7 @@ export async function scanConsistency (redis: Redis, keyPrefix: string): Promise
     for (const setKey of expectedSets) {
       if (!slotSets.has(setKey)) problems.push(`${id}: ${setKey} does not exist`)
     }
-    const activity = slotSets.get(expectedSets[0] as string)?.get(id)
+    const activity = slotSets.get(place.activity)?.get(id)
     const expectedActivity = entry.lastInteractionMs ?? Number(envelope.at)
     if (activity !== undefined && activity !== expectedActivity) problems.push(`${id}: activity score ${activity}, expected ${expectedActivity}`)
     if (started.get(id) !== entry.conversationStartedMs) problems.push(`${id}: started score ${started.get(id)}, expected ${entry.conversationStartedMs}`)
@@ -73,5 +76,14 @@ export async function scanConsistency (redis: Redis, keyPrefix: string): Promise
   for (const [indexKey, ids] of indexed) {
     for (const id of ids) if (!stateIds.has(id)) problems.push(`${id}: in ${indexKey} without a state`)
   }
-  return { states: stateIds.size, problems }
+  return stateIds.size
+}
+
+/** Every bucket of the key space: `buckets` null for a single node's names, a count for a cluster's. */
+export async function scanConsistency (redis: RedisClient, keyPrefix: string, buckets: number | null = null): Promise<ConsistencyReport> {
+  const keys = createKeySpace(keyPrefix, buckets)
+  const problems: string[] = []
+  let states = 0
+  for (let i = 0; i < keys.buckets; i++) states += await scanBucket(redis, keys.bucket(i), problems)
+  return { states, problems }
 }
