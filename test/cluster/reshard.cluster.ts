@@ -178,11 +178,12 @@ t.test('a write to a half-migrated slot: 503 with Retry-After, nothing written',
   await sourceNode.migrate('127.0.0.1', target.port, '', 0, 5000, 'KEYS', stateKey)
 
   const patch = JSON.stringify({ stage: 'Q4' })
+  const newcomer = neighbour(keys, contactId)
   const attempts: Array<[string, Promise<Answer>]> = [
     ['PUT of the migrating state', http.send('PUT', `/seller/state/${contactId}`, numberedWrite(contactId, 2), { 'content-type': 'application/json' })],
     ['PATCH of it', http.send('PATCH', `/seller/state/${contactId}`, patch, { 'content-type': 'application/merge-patch+json' })],
     ['DELETE of it', http.send('DELETE', `/seller/state/${contactId}`)],
-    ['PUT of a new contact in the bucket', http.send('PUT', `/seller/state/${neighbour(keys, contactId)}`, numberedWrite(neighbour(keys, contactId), 3), { 'content-type': 'application/json' })]
+    ['PUT of a new contact in the bucket', http.send('PUT', `/seller/state/${newcomer}`, numberedWrite(newcomer, 3), { 'content-type': 'application/json' })]
   ]
   for (const [what, answer] of attempts) {
     const { status, headers } = await answer
@@ -205,6 +206,7 @@ t.test('a write to a half-migrated slot: 503 with Retry-After, nothing written',
   const read = await http.send('GET', `/seller/state/${contactId}`)
   t.equal(read.body, created.body, 'the state is the one written before')
   t.equal(read.headers.etag, created.headers.etag)
+  t.equal((await http.send('GET', `/seller/state/${newcomer}`)).status, 404, 'the new contact was not created')
   const { problems } = await checkClusterIndexes(inspector, keys, LOCATIONS)
   t.same(problems, [], 'its index entries are intact')
   const after = await http.send('PATCH', `/seller/state/${contactId}`, patch, { 'content-type': 'application/merge-patch+json' })
