@@ -3,22 +3,26 @@
  *
  * Where Redis comes from: REDIS_URL when set (each app gets a random key prefix and its keys are
  * deleted afterwards), else a private redis-server spawned for this test file, else (or with
- * SELLER_STATE_TEST_REDIS=container) a testcontainers Redis.
+ * SELLER_STATE_TEST_REDIS=container) a testcontainers Redis. SELLER_STATE_TEST_REDIS=cluster runs
+ * the app on a private 3-master Redis Cluster instead (REDIS_CLUSTER_NODES), one per test file.
  */
 import { randomUUID } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
-import { Redis } from 'ioredis'
+import { Redis, type Cluster } from 'ioredis'
 import { buildApp, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { startRedisServer, type RedisServerOptions, type TestRedisServer } from './support/redis-server.js'
 import { startRedisContainer } from './support/redis-container.js'
+import { startRedisCluster, type TestRedisCluster } from './support/redis-cluster.js'
+import { keyHolders, scanKeys } from './support/scan-keys.js'
 
 export { botState } from './fixtures/bot-state.js'
 
 export type Env = Record<string, string>
 
+const useCluster = process.env.SELLER_STATE_TEST_REDIS === 'cluster'
 const useContainer = process.env.SELLER_STATE_TEST_REDIS === 'container' ||
   spawnSync('redis-server', ['--version']).error !== undefined
 
@@ -38,26 +42,46 @@ async function sharedRedisUrl (t: Test): Promise<string> {
   return await sharedUrl
 }
 
+let sharedCluster: Promise<TestRedisCluster> | undefined
+
+/** How the app reaches the shared Redis of this file: REDIS_URL, or the cluster's seed nodes. */
+async function sharedRedisEnv (t: Test): Promise<Env> {
+  if (!useCluster) return { REDIS_URL: await sharedRedisUrl(t) }
+  sharedCluster ??= startRedisCluster()
+  return { REDIS_CLUSTER_NODES: (await sharedCluster).nodes }
+}
+
+/** A client of the same Redis as the app's, outside it. */
+async function inspector (config: Config): Promise<Redis | Cluster> {
+  if (!useCluster) return new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  return (await sharedCluster as TestRedisCluster).client({ lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } })
+}
+
 export interface TestApp {
   app: FastifyInstance
   config: Config
   /** A second connection, for looking at and tampering with what the service stored. */
-  redis: Redis
+  redis: Redis | Cluster
 }
 
-async function deleteKeys (redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-    if (keys.length > 0) await redis.del(...keys)
-    cursor = next
-  } while (cursor !== '0')
+/** Every key of the pattern on every server that holds keys, by SCAN. */
+async function scanEverywhere (redis: Redis | Cluster, pattern: string): Promise<Array<{ server: Redis, keys: string[] }>> {
+  return await Promise.all((await keyHolders(redis)).map(async (server) => ({ server, keys: await scanKeys(server, pattern) })))
+}
+
+async function deleteKeys (redis: Redis | Cluster, pattern: string): Promise<void> {
+  // One DEL per key: a cluster refuses a DEL of keys in different slots.
+  await Promise.all((await scanEverywhere(redis, pattern)).map(async ({ server, keys }) => {
+    const pipeline = server.pipeline()
+    for (const key of keys) pipeline.del(key)
+    await pipeline.exec()
+  }))
 }
 
 /** Builds and readies the app with a fresh key prefix; closes it and deletes its keys after the test. */
 export async function build (t: Test, env: Env = {}, beforeReady?: (app: FastifyInstance) => void, options: BuildOptions = {}): Promise<TestApp> {
   const config = loadConfig({
-    REDIS_URL: await sharedRedisUrl(t),
+    ...await sharedRedisEnv(t),
     KEY_PREFIX: `test:${randomUUID()}:`,
     LOG_LEVEL: 'silent',
     // Test files share two cores: a lagging event loop must not shed an unrelated test's load
@@ -66,7 +90,7 @@ export async function build (t: Test, env: Env = {}, beforeReady?: (app: Fastify
     ...env
   })
   const app = await buildApp(config, options)
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  const redis = await inspector(config)
   redis.on('error', () => {}) // outage tests stop the server under it on purpose
   t.teardown(async () => {
     await app.close()
@@ -103,7 +127,8 @@ export async function deleteState (app: App, id: string, headers: Headers = {}):
 
 /** Every data key the app stored (the sweep's lock aside), to prove that a refused request wrote nothing. */
 export async function storedKeys ({ redis, config }: TestApp): Promise<string[]> {
-  return (await redis.keys(`${config.keyPrefix}*`)).filter((key) => !key.startsWith(`${config.keyPrefix}lock:`)).sort()
+  const stored = (await scanEverywhere(redis, `${config.keyPrefix}*`)).flatMap(({ keys }) => keys)
+  return stored.filter((key) => !key.startsWith(`${config.keyPrefix}lock:`)).sort()
 }
 
 /** The value of one line of GET /metrics (name and labels as printed), or undefined. */

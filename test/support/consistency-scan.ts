@@ -5,7 +5,7 @@
  * names and the pure document-to-slot mapping), so a half-done write shows up as a problem.
  */
 import type { RedisClient } from '../../src/redis/client.js'
-import { createKeySpace, type BucketKeys } from '../../src/redis/keys.js'
+import { createKeySpace, type KeySpace } from '../../src/redis/keys.js'
 import { scanKeys } from './scan-keys.js'
 import { indexEntryOf, metaValue } from '../../src/state/index-entry.js'
 import type { StateDocument } from '../../schemas/state-document.js'
@@ -28,7 +28,8 @@ async function members (redis: RedisClient, key: string): Promise<Map<string, nu
 const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&')
 
 /** The states and indexes of one bucket, checked against each other. */
-async function scanBucket (redis: RedisClient, keys: BucketKeys, problems: string[]): Promise<number> {
+async function scanBucket (redis: RedisClient, space: KeySpace, index: number, problems: string[]): Promise<number> {
+  const keys = space.bucket(index)
   const base = escapeGlob(keys.activeIndex.slice(0, -'active_contacts'.length))
   const [expiry, started, meta] = await Promise.all([
     members(redis, keys.activeIndex), members(redis, keys.startedIndex), redis.hgetall(keys.indexMeta)
@@ -43,6 +44,7 @@ async function scanBucket (redis: RedisClient, keys: BucketKeys, problems: strin
   for (const stateKey of await scanKeys(redis, `${escapeGlob(keys.statePrefix)}*`)) {
     const id = stateKey.slice(keys.statePrefix.length)
     stateIds.add(id)
+    if (space.bucketOf(id) !== index) problems.push(`${id}: state in bucket ${index}, its id says bucket ${space.bucketOf(id)}`)
     const envelope = await redis.hgetall(stateKey)
     if (envelope.v !== '2' || envelope.doc === undefined || envelope.etag === undefined || envelope.exp === undefined) {
       problems.push(`${id}: envelope incomplete (${Object.keys(envelope).join(',')})`)
@@ -84,6 +86,6 @@ export async function scanConsistency (redis: RedisClient, keyPrefix: string, bu
   const keys = createKeySpace(keyPrefix, buckets)
   const problems: string[] = []
   let states = 0
-  for (let i = 0; i < keys.buckets; i++) states += await scanBucket(redis, keys.bucket(i), problems)
+  for (let i = 0; i < keys.buckets; i++) states += await scanBucket(redis, keys, i, problems)
   return { states, problems }
 }

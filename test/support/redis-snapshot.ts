@@ -4,7 +4,8 @@
  * touched only its own contact's keys (the security suite, the hostile-input oracle). One
  * implementation, so that every such test judges "unchanged" the same way.
  */
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
+import { keyHolders } from './scan-keys.js'
 
 export interface KeyState {
   type: string
@@ -53,11 +54,13 @@ end
 return out`
 
 /**
- * Every key of the prefix with its content and TTL. The sweep's locks are left out: they come
- * and go by themselves.
+ * Every key of the prefix with its content and TTL (on a cluster, master by master). The sweep's
+ * locks are left out: they come and go by themselves.
  */
-export async function snapshotKeys (redis: Redis, keyPrefix: string): Promise<KeySnapshot> {
-  const keys = await redis.eval(SNAPSHOT_SCRIPT, 0, `${keyPrefix}*`) as Array<[string, string, number, string[]]>
+export async function snapshotKeys (redis: Redis | Cluster, keyPrefix: string): Promise<KeySnapshot> {
+  const perServer = await Promise.all((await keyHolders(redis)).map(async (server) =>
+    await server.eval(SNAPSHOT_SCRIPT, 0, `${keyPrefix}*`) as Array<[string, string, number, string[]]>))
+  const keys = perServer.flat()
   const snapshot: KeySnapshot = new Map()
   for (const [key, type, ttlMs, content] of keys) {
     if (key.startsWith(`${keyPrefix}lock:`)) continue

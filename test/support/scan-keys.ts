@@ -1,15 +1,23 @@
 /**
- * Every key matching a pattern, by SCAN on every master (never KEYS, which blocks Redis on a
- * large keyspace), for the tests' consistency scan and the benchmark's memory report.
+ * Every key matching a pattern, by SCAN (never KEYS, which blocks Redis on a large keyspace), for
+ * the tests' consistency scan and the benchmark's memory report; on a cluster, master by master.
  */
-import { masters, type RedisClient } from '../../src/redis/client.js'
+import type { Redis } from 'ioredis'
+import { isCluster, masters, type RedisClient } from '../../src/redis/client.js'
+
+/** The servers that hold the keys: the one server, or every master of a cluster. */
+export async function keyHolders (redis: RedisClient): Promise<Redis[]> {
+  // A lazy cluster client learns its masters when it connects.
+  if (isCluster(redis) && redis.status === 'wait') await redis.connect()
+  return masters(redis)
+}
 
 export async function scanKeys (redis: RedisClient, pattern: string, count = 1000): Promise<string[]> {
   const keys: string[] = []
-  for (const master of masters(redis)) {
+  for (const holder of await keyHolders(redis)) {
     let cursor = '0'
     do {
-      const [next, batch] = await master.scan(cursor, 'MATCH', pattern, 'COUNT', count)
+      const [next, batch] = await holder.scan(cursor, 'MATCH', pattern, 'COUNT', count)
       keys.push(...batch)
       cursor = next
     } while (cursor !== '0')

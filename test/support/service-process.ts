@@ -1,6 +1,7 @@
 /**
- * The real service in a process of its own, started as `npm start` starts it (src/server.ts), for
- * tests that signal or kill it and for the soak. Its JSON log lines are kept for the test to read.
+ * The real service in a process of its own, started as `npm start` starts it (src/server.ts, or
+ * the build in dist/ as deployed), for tests that signal or kill it and for the soak. Its JSON log
+ * lines are kept for the test to read.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { once } from 'node:events'
@@ -22,11 +23,17 @@ export interface ServiceProcess {
 const running = new Set<ServiceProcess>()
 process.on('exit', () => { for (const service of running) service.kill('SIGKILL') })
 
+export interface ServiceOptions {
+  /** Runs dist/src/server.js (npm run build first) instead of the TypeScript sources. */
+  built?: boolean
+}
+
 /** Starts the service with these environment variables and waits until it answers. */
-export async function startService (env: Record<string, string>): Promise<ServiceProcess> {
+export async function startService (env: Record<string, string>, { built = false }: ServiceOptions = {}): Promise<ServiceProcess> {
   const port = await freePort()
   // The parent's loader flags (tap's TypeScript import) let the child run src/server.ts as it is.
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [...process.execArgv, 'src/server.ts'], {
+  const args = built ? ['dist/src/server.js'] : [...process.execArgv, 'src/server.ts']
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, args, {
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
