@@ -5,7 +5,13 @@ export type RedisClient = Redis | Cluster
 
 export const isCluster = (redis: RedisClient): redis is Cluster => redis.isCluster
 
-/** The masters that hold the data: every master of a cluster, or the one Redis. */
-export function masters (redis: RedisClient): Redis[] {
-  return isCluster(redis) ? redis.nodes('master') : [redis]
+/**
+ * The masters that hold the data: the one Redis, or every master of a cluster as the cluster
+ * says now (after a reshard a master may hold no slot, or have become a replica).
+ */
+export async function masters (redis: RedisClient): Promise<Redis[]> {
+  if (!isCluster(redis)) return [redis]
+  // A refresh that fails leaves the last map, which is still the best guess.
+  await new Promise<void>((resolve) => { redis.refreshSlotsCache(() => resolve()) })
+  return redis.nodes('master')
 }

@@ -98,7 +98,7 @@ export async function sweepIndex (redis: RedisClient, keys: KeySpace, entryOf: E
   // Every state key of every master, by bucket: a key's bucket is the state prefix it starts with.
   const byPrefix = buckets.map((bucket) => [bucket.statePrefix, bucket] as const)
   const pattern = keys.tagged ? `${escapeGlob(keys.prefix)}{*}:state:*` : `${escapeGlob(keys.bucket(0).statePrefix)}*`
-  for (const master of masters(redis)) {
+  for (const master of await masters(redis)) {
     await inBatches(async (cursor) => await master.scan(cursor, 'MATCH', pattern, 'COUNT', BATCH), async (stateKeys) => {
       const found = new Map<BucketKeys, string[]>()
       for (const key of stateKeys) {

@@ -23,7 +23,7 @@ async function masterMemory (master: Redis): Promise<{ used: number, max: number
 
 /** What INFO memory says of used and maximum memory, on every master. */
 export async function redisMemory (redis: RedisClient): Promise<RedisMemory> {
-  const readings = await Promise.all(masters(redis).map(masterMemory))
+  const readings = await Promise.all((await masters(redis)).map(masterMemory))
   return {
     usedBytes: readings.reduce((total, { used }) => total + used, 0),
     maxBytes: readings.reduce((total, { max }) => total + max, 0),

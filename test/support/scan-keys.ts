@@ -9,7 +9,7 @@ import { isCluster, masters, type RedisClient } from '../../src/redis/client.js'
 export async function keyHolders (redis: RedisClient): Promise<Redis[]> {
   // A lazy cluster client learns its masters when it connects.
   if (isCluster(redis) && redis.status === 'wait') await redis.connect()
-  return masters(redis)
+  return await masters(redis)
 }
 
 export async function scanKeys (redis: RedisClient, pattern: string, count = 1000): Promise<string[]> {
