@@ -4,6 +4,9 @@
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 
@@ -12,6 +15,10 @@ t.test('defaults match the documented table', async (t) => {
     port: 3000,
     host: '127.0.0.1',
     redisUrl: 'redis://127.0.0.1:6379',
+    redisCluster: null,
+    redisUsername: '',
+    redisPassword: '',
+    redisTls: null,
     stateTtlSeconds: 604800,
     stallAfterSeconds: 172800,
     logLevel: 'info',
@@ -74,6 +81,10 @@ t.test('every variable is read and converted', async (t) => {
     port: 8080,
     host: '0.0.0.0',
     redisUrl: 'rediss://user:pw@redis.internal:6380/2',
+    redisCluster: null,
+    redisUsername: '',
+    redisPassword: '',
+    redisTls: null,
     stateTtlSeconds: 60,
     stallAfterSeconds: 3600,
     logLevel: 'debug',
@@ -100,6 +111,38 @@ t.test('every variable is read and converted', async (t) => {
     eventsHeartbeatSeconds: 5,
     eventsClientBufferBytes: 65536
   })
+})
+
+t.test('a cluster: seed nodes, buckets, credentials and TLS', async (t) => {
+  const caFile = join(mkdtempSync(join(tmpdir(), 'seller-state-ca-')), 'ca.pem')
+  writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nfixture\n-----END CERTIFICATE-----\n')
+  const config = loadConfig({
+    REDIS_CLUSTER_NODES: 'redis-0.internal:6379, 10.0.0.7:7001,[::1]:7002',
+    REDIS_CLUSTER_BUCKETS: '24',
+    REDIS_USERNAME: 'seller-state',
+    REDIS_PASSWORD: 's3cret',
+    REDIS_TLS: 'true',
+    REDIS_TLS_CA_FILE: caFile
+  })
+  t.same(config.redisCluster, { nodes: [{ host: 'redis-0.internal', port: 6379 }, { host: '10.0.0.7', port: 7001 }, { host: '::1', port: 7002 }], buckets: 24 })
+  t.same([config.redisUsername, config.redisPassword], ['seller-state', 's3cret'])
+  t.same(config.redisTls, { ca: readFileSync(caFile, 'utf8') })
+  t.same(loadConfig({ REDIS_TLS: 'true' }).redisTls, { ca: null }, 'TLS with the system\'s authorities')
+  t.equal(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).redisCluster?.buckets, 12, 'twelve buckets by default')
+
+  for (const [env, message] of [
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://127.0.0.1:6379' }, /REDIS_URL and REDIS_CLUSTER_NODES are both set/],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1' }, /REDIS_CLUSTER_NODES entry 2 must be host:port \(got "127.0.0.1"\)/],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:70000' }, /REDIS_CLUSTER_NODES entry 1 must be host:port/],
+    [{ REDIS_CLUSTER_NODES: 'redis://127.0.0.1:7000' }, /REDIS_CLUSTER_NODES entry 1 must be host:port/],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000', KEY_PREFIX: 'tenant-{a}:' }, /KEY_PREFIX must not contain \{ or \} on a cluster/],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_CLUSTER_BUCKETS: '0' }, /REDIS_CLUSTER_BUCKETS must be >= 1/],
+    [{ REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' }, /REDIS_TLS_CA_FILE cannot be read \(ENOENT/]
+  ] as const) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))
+  }
+  const refused = t.throws(() => loadConfig({ REDIS_PASSWORD: 's3cret', REDIS_TLS: 'maybe' })) as ConfigError
+  t.notMatch(refused.message, /s3cret/, 'a password is never repeated back')
 })
 
 t.test('bad values are refused with a message naming each variable', async (t) => {

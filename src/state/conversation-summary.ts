@@ -5,7 +5,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { StateDocumentSchema, type Stage, type StateDocument, type Temperature } from '../../schemas/state-document.js'
 import { deriveTemperature } from './temperature.js'
-import type { ActiveState } from './listing-store.js'
+import type { ActiveState } from './state-store.js'
 import { formatEpochMs, toEpochMs, withOffset } from './python-datetime.js'
 import type { RowSource } from './row-source.js'
 

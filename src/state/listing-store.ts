@@ -2,13 +2,11 @@
  * What the dashboard's reads need of storage, in their own terms: the listing repository (plugins/
  * listing-repository.ts) implements it over Redis; active-conversations.ts uses it.
  */
-import type { StoredState } from '../redis/state-envelope.js'
 import type { ListPosition } from '../redis/scripts.js'
 import type { ActiveSelection, SlotCount } from './active-listing.js'
+import type { ActiveState } from './state-store.js'
 
-export interface ActiveState extends StoredState {
-  contactId: string
-}
+export type { ActiveState } from './state-store.js'
 
 export interface PlanPage {
   /** Conversations the plan matches. */

@@ -7,6 +7,11 @@ import type { IndexEntry } from './index-entry.js'
 
 export type { StoredState } from '../redis/state-envelope.js'
 
+/** A stored state with the contact it belongs to, as a listing reads it. */
+export interface ActiveState extends StoredState {
+  contactId: string
+}
+
 export interface Preconditions {
   /** If-Match: null when absent, '*' or the entity tags any of which must be current. */
   ifMatch: '*' | readonly string[] | null
