@@ -10,7 +10,7 @@ import { Counter, Gauge } from 'prom-client'
 import { isCluster } from '../redis/client.js'
 import { mayHaveMissed, streamBounds } from '../redis/change-stream.js'
 import { changesBetween } from '../redis/change-history.js'
-import { feedIds, type FeedPosition } from '../redis/feed-position.js'
+import { feedIds, ORIGIN, type FeedPosition } from '../redis/feed-position.js'
 import type { FeedReader, PositionedEntry } from '../redis/feed-reader.js'
 import { blockingFeedReader } from '../redis/blocking-feed-reader.js'
 import { pollingFeedReader } from '../redis/polling-feed-reader.js'
@@ -62,8 +62,9 @@ export interface ChangeFeedOptions {
 
 export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
   const log = app.log.child({ component: 'change-feed' })
+  const redis = app.redis
   const streams = Array.from({ length: app.keySpace.buckets }, (_, bucket) => app.keySpace.bucket(bucket).events)
-  const ids = feedIds(isCluster(app.redis), app.keySpace.buckets)
+  const ids = feedIds(isCluster(redis), app.keySpace.buckets)
   const stallAfterMs = opts.stallAfterSeconds * 1000
   const subscribers = new Set<FeedSubscriber>()
   const registers = [app.metrics.registry]
@@ -73,10 +74,9 @@ export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
     cutOff: new Counter({ name: 'seller_state_feed_streams_cut_off_total', help: 'Change feeds closed by the service: slow (its buffer full) or closing', labelNames: ['reason'], registers })
   }
 
-  const redis = app.redis
   const reader: FeedReader = isCluster(redis) ? pollingFeedReader(redis, streams) : blockingFeedReader(redis, streams[0] as string)
   let started: Promise<void> | null = null
-  let position: FeedPosition = { streamId: '0-0', bucket: 0 }
+  let position: FeedPosition = ORIGIN
   const state = { closed: false }
 
   function eventOf ({ position, entry }: PositionedEntry, now: number): FeedEvent {
