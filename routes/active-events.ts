@@ -10,16 +10,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChangeEventSchema, FeedHeadersSchema, FeedQuerySchema } from '../schemas/active-events.js'
 import { errorResponses } from '../schemas/common.js'
 import type { Temperature } from '../schemas/state-document.js'
-import { entriesAfter, isStreamId, mayHaveMissed, streamBounds } from '../src/redis/change-stream.js'
-import { changeEventOf, concerns, type ChangeEvent, type FeedFilters } from '../src/state/change-event.js'
+import { concerns, type ChangeEvent, type FeedFilters } from '../src/state/change-event.js'
 import { FeedWriter } from '../src/http/feed-writer.js'
 
 // An ES import of the package is its CommonJS export, the plugin wrapped by fastify-plugin (so its
 // route hook sees this file's route); its types describe that export as a namespace.
 const sse = sseModule as unknown as typeof fastifySSE
-
-// Entries read per round trip while a client catches up.
-const CATCH_UP_BATCH = 500
 
 export interface ActiveEventsOptions {
   heartbeatSeconds: number
@@ -29,8 +25,6 @@ export interface ActiveEventsOptions {
 const activeEventsRoutes: FastifyPluginAsyncTypebox<ActiveEventsOptions> = async (app, opts) => {
   // Event data is JSON made once per event for every client: written as it is.
   await app.register(sse, { heartbeatInterval: opts.heartbeatSeconds * 1000, serializer: (data: string) => data })
-  const events = app.keySpace.bucket(0).events
-  const stallAfterMs = app.config.stallAfterSeconds * 1000
   const { metrics } = app.changeFeed
 
   app.get('/seller/active/events', {
@@ -38,13 +32,14 @@ const activeEventsRoutes: FastifyPluginAsyncTypebox<ActiveEventsOptions> = async
     schema: {
       tags: ['dashboard'],
       summary: 'Change feed of the active conversations (Server-Sent Events)',
-      description: 'Events created, updated, deleted and expired, with the conversation\'s listing row; ids are change-stream ids. ' +
+      description: 'Events created, updated, deleted and expired, with the conversation\'s listing row; ids are change-stream ids ' +
+        '(`<ms>-<seq>`; on a Redis Cluster `<ms>-<seq>-<bucket>`). ' +
         'Send Last-Event-ID to resume. The filters select events whose conversation matches now or matched before the change.',
       querystring: FeedQuerySchema,
       headers: FeedHeadersSchema,
       response: {
         200: {
-          description: 'text/event-stream: `id: <stream id>`, `event: <kind>`, `data: <JSON>` per event',
+          description: 'text/event-stream: `id: <event id>`, `event: <kind>`, `data: <JSON>` per event',
           content: { 'text/event-stream': { schema: ChangeEventSchema } }
         },
         ...errorResponses(400, 401, 429, 503)
@@ -53,6 +48,7 @@ const activeEventsRoutes: FastifyPluginAsyncTypebox<ActiveEventsOptions> = async
   }, async (request, reply) => {
     const { temperature, ...rest } = request.query
     const filters: FeedFilters = { ...rest, ...(temperature === undefined ? {} : { temperature: temperature.toUpperCase() as Temperature }) }
+    // Nothing is awaited from here to the subscription: the live events it gets are those after `position`.
     const position = await app.changeFeed.position()
     const lastEventId = request.headers['last-event-id']
     const resuming = typeof lastEventId === 'string' && lastEventId !== ''
@@ -86,20 +82,14 @@ const activeEventsRoutes: FastifyPluginAsyncTypebox<ActiveEventsOptions> = async
       return
     }
     try {
-      const bounds = await streamBounds(app.redis, events)
-      if (!isStreamId(lastEventId) || mayHaveMissed(bounds, lastEventId)) {
+      const missed = await app.changeFeed.since(lastEventId, position)
+      if (missed === null) {
         reset(position, 'the events after Last-Event-ID are no longer held')
       } else {
         writer.lastId = lastEventId
-        for (let after = lastEventId; writer.isOpen;) {
-          const batch = await entriesAfter(app.redis, events, after, CATCH_UP_BATCH)
-          const now = Date.now()
-          for (const entry of batch) {
-            const event = changeEventOf(entry, now, stallAfterMs)
-            send(entry.id, event, JSON.stringify(event))
-          }
-          if (batch.length < CATCH_UP_BATCH) break
-          after = (batch[batch.length - 1] as { id: string }).id
+        for await (const { id, event, json } of missed) {
+          if (!writer.isOpen) break
+          send(id, event, json)
         }
       }
     } catch (err) {

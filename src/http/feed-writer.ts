@@ -5,7 +5,7 @@
  * so no client can grow the service's memory.
  */
 import type { FastifyReply } from 'fastify'
-import { compareIds } from '../redis/change-stream.js'
+import { compareIds } from '../redis/feed-position.js'
 
 export interface FeedMessage {
   id: string

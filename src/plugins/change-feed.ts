@@ -1,14 +1,19 @@
 /**
- * The change feed of this replica: ONE loop reads the change stream (change-stream.ts) with a
- * blocking XREAD on a connection of its own, builds each event once, and hands it to every open
- * feed (routes/active-events.ts); N dashboards cost one Redis connection, not N. The loop starts
- * with the first feed and runs until the app closes.
+ * The change feed of this replica: ONE loop reads the change streams (change-stream.ts) through a
+ * feed reader (feed-reader.ts: blocking on a single node, polling every bucket on a cluster),
+ * builds each event once, and hands it to every open feed (routes/active-events.ts); N dashboards
+ * cost one reader, not N. The loop starts with the first feed and runs until the app closes.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import { isCluster, type RedisClient } from '../redis/client.js'
 import { Counter, Gauge } from 'prom-client'
-import { decodeEntry, mayHaveMissed, streamBounds } from '../redis/change-stream.js'
+import { isCluster } from '../redis/client.js'
+import { mayHaveMissed, streamBounds } from '../redis/change-stream.js'
+import { changesBetween } from '../redis/change-history.js'
+import { feedIds, ORIGIN, type FeedPosition } from '../redis/feed-position.js'
+import type { FeedReader, PositionedEntry } from '../redis/feed-reader.js'
+import { blockingFeedReader } from '../redis/blocking-feed-reader.js'
+import { pollingFeedReader } from '../redis/polling-feed-reader.js'
 import { changeEventOf, type ChangeEvent } from '../state/change-event.js'
 
 /** An open feed, as the loop sees it. */
@@ -21,9 +26,21 @@ export interface FeedSubscriber {
   close: () => void
 }
 
+/** An event as every feed sends it: its id, and its JSON made once. */
+export interface FeedEvent {
+  id: string
+  event: ChangeEvent
+  json: string
+}
+
 export interface ChangeFeed {
   /** Starts the loop if need be; the id of the last entry it has handed out. */
   position: () => Promise<string>
+  /**
+   * The events after the event `lastEventId` up to the loop's position `upTo`, in order; null when
+   * the streams no longer hold them all, or the id is not one of this feed's.
+   */
+  since: (lastEventId: string, upTo: string) => Promise<AsyncGenerator<FeedEvent> | null>
   /** Adds a subscriber; returns its removal. */
   subscribe: (subscriber: FeedSubscriber) => () => void
   metrics: { sent: Counter<'event'>, open: Gauge, cutOff: Counter<'reason'> }
@@ -35,10 +52,9 @@ declare module 'fastify' {
   }
 }
 
-// How long one XREAD waits for entries before it asks again; entries read at most per call.
-const BLOCK_MS = 5000
-const READ_COUNT = 500
 const RETRY_MS = 500
+// Entries read per round trip and stream while a client catches up.
+const CATCH_UP_BATCH = 500
 
 export interface ChangeFeedOptions {
   stallAfterSeconds: number
@@ -46,7 +62,9 @@ export interface ChangeFeedOptions {
 
 export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
   const log = app.log.child({ component: 'change-feed' })
-  const key = app.keySpace.bucket(0).events
+  const redis = app.redis
+  const streams = Array.from({ length: app.keySpace.buckets }, (_, bucket) => app.keySpace.bucket(bucket).events)
+  const ids = feedIds(isCluster(redis), app.keySpace.buckets)
   const stallAfterMs = opts.stallAfterSeconds * 1000
   const subscribers = new Set<FeedSubscriber>()
   const registers = [app.metrics.registry]
@@ -56,40 +74,41 @@ export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
     cutOff: new Counter({ name: 'seller_state_feed_streams_cut_off_total', help: 'Change feeds closed by the service: slow (its buffer full) or closing', labelNames: ['reason'], registers })
   }
 
-  let reader: RedisClient | null = null
+  const reader: FeedReader = isCluster(redis) ? pollingFeedReader(redis, streams) : blockingFeedReader(redis, streams[0] as string)
   let started: Promise<void> | null = null
-  let cursor = '0-0'
+  let position: FeedPosition = ORIGIN
   const state = { closed: false }
 
-  function handOut (raw: Array<[string, string[]]>): void {
+  function eventOf ({ position, entry }: PositionedEntry, now: number): FeedEvent {
+    const event = changeEventOf(entry, now, stallAfterMs)
+    return { id: ids.format(position), event, json: JSON.stringify(event) }
+  }
+
+  function handOut (entries: PositionedEntry[]): void {
     const now = Date.now()
-    for (const item of raw) {
-      const entry = decodeEntry(item)
-      cursor = entry.id
-      const event = changeEventOf(entry, now, stallAfterMs)
-      const json = JSON.stringify(event)
-      for (const subscriber of subscribers) subscriber.event(entry.id, event, json)
+    for (const entry of entries) {
+      position = entry.position
+      const { id, event, json } = eventOf(entry, now)
+      for (const subscriber of subscribers) subscriber.event(id, event, json)
     }
   }
 
   /** After an outage: entries trimmed while the loop was away are lost to every feed. */
   async function checkGap (): Promise<void> {
-    const bounds = await streamBounds(app.redis, key)
-    if (mayHaveMissed(bounds, cursor)) {
-      log.warn({ cursor, firstId: bounds.firstId }, 'The change stream was trimmed past this replica\'s position: feeds are reset')
-      cursor = bounds.lastId
-      for (const subscriber of subscribers) subscriber.reset(cursor)
-    }
+    const restart = await reader.recover()
+    if (restart === null) return
+    log.warn({ position: ids.format(position), restart: ids.format(restart) }, 'The change stream was trimmed past this replica\'s position: feeds are reset')
+    position = restart
+    for (const subscriber of subscribers) subscriber.reset(ids.format(position))
   }
 
-  async function loop (connection: RedisClient): Promise<void> {
+  async function loop (): Promise<void> {
     let failed = false
     while (!state.closed) {
       try {
         if (failed) await checkGap()
         failed = false
-        const reply = await connection.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', key, cursor)
-        if (reply !== null) handOut(reply[0]?.[1] ?? [])
+        handOut(await reader.next())
       } catch (err) {
         if (state.closed) return
         if (!failed) log.warn({ err }, 'Reading the change stream failed; retrying')
@@ -100,14 +119,12 @@ export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
   }
 
   async function start (): Promise<void> {
-    cursor = (await streamBounds(app.redis, key)).lastId
-    // A blocking read holds its connection: it gets its own, and a timeout past its block.
-    // Its first read waits for the connection (an offline queue): no request waits on it.
-    const options = { commandTimeout: BLOCK_MS + 5000, connectionName: 'seller-state-feed', enableOfflineQueue: true }
-    const connection = isCluster(app.redis) ? app.redis.duplicate(undefined, { enableOfflineQueue: true, redisOptions: { ...app.redis.options.redisOptions, ...options } }) : app.redis.duplicate(options)
-    reader = connection
-    connection.on('error', () => {}) // the loop reports failures once per outage
-    loop(connection).catch((err: unknown) => log.error({ err }, 'The change feed loop stopped'))
+    position = await reader.start()
+    loop().catch((err: unknown) => log.error({ err }, 'The change feed loop stopped'))
+  }
+
+  async function * eventsBetween (from: FeedPosition, to: FeedPosition): AsyncGenerator<FeedEvent> {
+    for await (const entry of changesBetween(redis, streams, from, to, CATCH_UP_BATCH)) yield eventOf(entry, Date.now())
   }
 
   app.decorate('changeFeed', {
@@ -117,7 +134,15 @@ export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
         throw err
       })
       await started
-      return cursor
+      return ids.format(position)
+    },
+    async since (lastEventId, upTo) {
+      const from = ids.parse(lastEventId)
+      const to = ids.parse(upTo)
+      if (from === null || to === null) return null
+      const bounds = await Promise.all(streams.map(async (stream) => await streamBounds(redis, stream)))
+      if (bounds.some((stream, bucket) => mayHaveMissed(stream, from.streamId, from.bucket === bucket))) return null
+      return eventsBetween(from, to)
     },
     subscribe (subscriber) {
       subscribers.add(subscriber)
@@ -136,6 +161,6 @@ export default fp<ChangeFeedOptions>(async function changeFeed (app, opts) {
   })
   app.addHook('onClose', async () => {
     state.closed = true
-    reader?.disconnect()
+    reader.close()
   })
 }, { name: 'change-feed', dependencies: ['redis', 'metrics'] })

@@ -8,6 +8,7 @@
  */
 import type { RedisClient } from './client.js'
 import { whileAvailable } from './availability.js'
+import { compareIds } from './feed-position.js'
 
 /** Entries kept: the stream is trimmed (approximately) past this length... */
 export const EVENTS_MAX_LENGTH = 10_000
@@ -17,7 +18,7 @@ export const EVENTS_MAX_AGE_MS = 3_600_000
 export type ChangeKind = 'created' | 'updated' | 'deleted' | 'expired'
 
 export interface ChangeEntry {
-  /** The stream entry id: `<ms>-<seq>`, the event's id. */
+  /** The stream entry id, `<ms>-<seq>` (feed-position.ts makes the event id of it). */
   id: string
   kind: ChangeKind
   contactId: string
@@ -30,19 +31,6 @@ export interface ChangeEntry {
   expiresAtMs?: number
   previousMeta?: string
   previousActivityMs?: number | null
-}
-
-const STREAM_ID = /^(\d{1,20})-(\d{1,20})$/
-
-export const isStreamId = (value: string): boolean => STREAM_ID.test(value)
-
-/** Orders two stream ids; both must match isStreamId. */
-export function compareIds (a: string, b: string): number {
-  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint]
-  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint]
-  if (am !== bm) return am < bm ? -1 : 1
-  if (as !== bs) return as < bs ? -1 : 1
-  return 0
 }
 
 const numberOrNull = (text: string | undefined): number | null => text === undefined || text === '' ? null : Number(text)
@@ -103,18 +91,21 @@ export async function streamBounds (redis: RedisClient, key: string): Promise<St
 }
 
 /**
- * Whether a reader whose last entry is `afterId` may have missed entries the stream no longer
- * holds. Trimming takes the oldest entries, so one past the oldest held has missed nothing; one
- * before it may have (it may also be the entry just before it: a needless reset, never a gap).
+ * Whether a reader at `afterId` may have missed entries the stream no longer holds. Trimming takes
+ * the oldest entries, so one past the oldest held has missed nothing; one before it may have (it
+ * may also be the entry just before it: a needless reset, never a gap). `named`: `afterId` is an
+ * entry of this stream (the reader's last), so one past the last id it ever gave is a stranger's
+ * (forged, or from before Redis restarted empty); false when it is a place in the feed's order
+ * taken from another bucket's entry (feed-position.ts), which this stream may not have reached.
  */
-export function mayHaveMissed (bounds: StreamBounds, afterId: string): boolean {
-  if (compareIds(afterId, bounds.lastId) > 0 || compareIds(afterId, bounds.maxDeletedId) < 0) return true
+export function mayHaveMissed (bounds: StreamBounds, afterId: string, named = true): boolean {
+  if ((named && compareIds(afterId, bounds.lastId) > 0) || compareIds(afterId, bounds.maxDeletedId) < 0) return true
   if (bounds.entriesAdded === bounds.length) return false
   return bounds.firstId === null ? compareIds(afterId, bounds.lastId) < 0 : compareIds(afterId, bounds.firstId) < 0
 }
 
-/** Up to `count` entries after `afterId`, in order. */
-export async function entriesAfter (redis: RedisClient, key: string, afterId: string, count: number): Promise<ChangeEntry[]> {
-  const raw = await whileAvailable(redis.xrange(key, `(${afterId}`, '+', 'COUNT', count))
+/** Up to `count` entries from `start` to `end` (XRANGE bounds, '(' exclusive), in order. */
+export async function entriesInRange (redis: RedisClient, key: string, start: string, end: string, count: number): Promise<ChangeEntry[]> {
+  const raw = await whileAvailable(redis.xrange(key, start, end, 'COUNT', count))
   return raw.map(decodeEntry)
 }

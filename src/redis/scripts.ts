@@ -11,7 +11,7 @@ import { luaSource } from './lua-source.js'
 import { EVENTS_MAX_AGE_MS, EVENTS_MAX_LENGTH } from './change-stream.js'
 
 const SCRIPTS = ['write-state', 'delete-state', 'unindex-missing', 'reindex-state', 'list-page', 'count-slots',
-  'migrate-legacy-begin', 'migrate-legacy-chunk'] as const
+  'migrate-legacy-begin', 'migrate-legacy-chunk', 'read-changes'] as const
 type ScriptName = typeof SCRIPTS[number]
 
 type Runner = Record<ScriptName, (numberOfKeys: number, ...keysThenArgs: Array<string | number>) => Promise<unknown>>
@@ -211,4 +211,19 @@ export async function migrateLegacyBegin (redis: RedisClient, keys: LegacyMigrat
 /** Indexes a chunk of the prototype's contacts; how many it indexed. */
 export async function migrateLegacyChunk (redis: RedisClient, bucket: BucketKeys, migration: string, contactIds: string[]): Promise<number> {
   return await run(redis, 'migrate-legacy-chunk', [migration, bucket.activeIndex, ...contactIds.map(bucket.state)], contactIds)
+}
+
+export interface ReadChangesInput {
+  /** The bucket's change stream. */
+  stream: string
+  /** XRANGE's start ('(' exclusive). */
+  start: string
+  /** Entries read at most; 0 reads the clock only. */
+  count: number
+}
+
+/** Redis's clock in ms and the raw entries from `start` on, read together (read-changes.lua). */
+export async function readChanges (redis: RedisClient, input: ReadChangesInput): Promise<{ clockMs: number, entries: Array<[string, string[]]> }> {
+  const [clockMs, entries] = await run<[number, Array<[string, string[]]>]>(redis, 'read-changes', [input.stream], [input.start, input.count])
+  return { clockMs, entries }
 }
