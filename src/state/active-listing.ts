@@ -2,6 +2,8 @@
  * The dashboard's table and header counts, computed from the active conversations: filters,
  * sort orders and pages of GET /seller/active, and the counts of GET /seller/active/summary.
  */
+import type { Static } from '@sinclair/typebox'
+import type { ActiveQuerySchema } from '../../schemas/active.js'
 import { STAGES, TEMPERATURES, type Stage, type Temperature } from '../../schemas/state-document.js'
 import type { IndexSlot } from '../redis/keys.js'
 import type { Conversation, ConversationSummary } from './conversation-summary.js'
@@ -9,23 +11,15 @@ import { BoundedTop } from './bounded-top.js'
 import { comparePositions } from './listing-order.js'
 import type { ListPosition } from '../redis/scripts.js'
 
-export type SortKey = 'last_activity' | 'conversation_started' | 'stage' | 'temperature'
+/** A query of GET /seller/active, as its schema types it. */
+type ActiveQuery = Static<typeof ActiveQuerySchema>
 
-export interface ActiveFilters {
-  location_id?: string
-  stage?: Stage
-  temperature?: Temperature
-  stalled?: boolean
-  q?: string
-}
+export type SortKey = ActiveQuery['sort']
 
-export interface ActiveSelection extends ActiveFilters {
-  sort: SortKey
-  order: 'asc' | 'desc'
-  page: number
-  page_size: number
-  cursor?: string
-}
+export type ActiveFilters = Pick<ActiveQuery, 'location_id' | 'stage' | 'temperature' | 'stalled' | 'q'>
+
+/** What a listing needs of the query: all of it but the view, which only shapes the answer. */
+export type ActiveSelection = Omit<ActiveQuery, 'view'>
 
 export interface ActivePage {
   items: Conversation[]
