@@ -95,24 +95,27 @@ export function createListingRepository (redis: RedisClient, keys: KeySpace): Li
       // Past a cursor the page number means nothing.
       const offset = after === null ? (selection.page - 1) * selection.page_size : 0
       // One bucket skips to the offset itself; several each give their first offset + limit
-      // entries, merged here, so a page number costs buckets x (offset + limit): bounded.
+      // entries, merged here, so a page number costs buckets x (offset + limit): bounded. Past
+      // the bound only the counts are read: a page past the end is empty, as on one bucket.
       const merged = buckets.length > 1
-      if (merged && offset > MAX_PAGE_WALK) throw new PageTooDeepError(MAX_PAGE_WALK)
+      const tooDeep = merged && offset > MAX_PAGE_WALK
       const pages = await Promise.all(buckets.map(async (bucket, i) => await withOurIndex(async () => await listPage(redis, {
         bucket,
         groups: plans[i]?.groups ?? [],
         within,
         offset: merged ? 0 : offset,
-        limit: merged ? offset + limit : limit,
+        limit: tooDeep ? 0 : merged ? offset + limit : limit,
         after,
         maxWalk: MAX_PAGE_WALK
       }))))
       if (pages.some((page) => page === null)) throw new PageTooDeepError(MAX_PAGE_WALK)
       const found = pages as BucketPage[]
+      const total = sum(found.map((page) => page.total))
+      if (tooDeep && total > offset) throw new PageTooDeepError(MAX_PAGE_WALK)
       const entries = merged
         ? found.flatMap((page) => page.entries).sort(comparePositions(within)).slice(offset, offset + limit)
         : found[0]?.entries ?? []
-      return { total: sum(found.map((page) => page.total)), unindexed: unindexedCount(sum(found.map((page) => page.unindexed))), entries }
+      return { total, unindexed: unindexedCount(sum(found.map((page) => page.unindexed))), entries }
     },
 
     async * candidates (selection, stalledBefore) {
