@@ -13,6 +13,7 @@ import type { Test } from 'tap'
 import { Redis, type Cluster } from 'ioredis'
 import { buildApp, type BuildOptions } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
+import { createKeySpace, type KeySpace } from '../src/redis/keys.js'
 import { startRedisServer, type RedisServerOptions, type TestRedisServer } from './support/redis-server.js'
 import { startRedisContainer } from './support/redis-container.js'
 import { startRedisCluster, type TestRedisCluster } from './support/redis-cluster.js'
@@ -62,6 +63,13 @@ export interface TestApp {
   config: Config
   /** A second connection, for looking at and tampering with what the service stored. */
   redis: Redis | Cluster
+  /** The app's key names (tagged buckets on a cluster): the only way a test names a key. */
+  keys: KeySpace
+}
+
+/** The key space of the app that runs with this configuration, as the app builds it. */
+export function keySpaceOf (config: Config): KeySpace {
+  return createKeySpace(config.keyPrefix, config.redisCluster?.buckets ?? null)
 }
 
 /** Every key of the pattern on every server that holds keys, by SCAN. */
@@ -99,7 +107,7 @@ export async function build (t: Test, env: Env = {}, beforeReady?: (app: Fastify
   })
   beforeReady?.(app)
   await app.ready()
-  return { app, config, redis }
+  return { app, config, redis, keys: keySpaceOf(config) }
 }
 
 type App = FastifyInstance
@@ -123,6 +131,11 @@ export async function getState (app: App, id: string, headers: Headers = {}): Pr
 
 export async function deleteState (app: App, id: string, headers: Headers = {}): Promise<LightMyRequestResponse> {
   return await app.inject({ method: 'DELETE', url: `/seller/state/${id}`, headers })
+}
+
+/** Deletes every key of the app's prefix, on every master, as if it had just started. */
+export async function deleteStoredKeys ({ redis, config }: TestApp): Promise<void> {
+  await deleteKeys(redis, `${config.keyPrefix}*`)
 }
 
 /** Every data key the app stored (the sweep's lock aside), to prove that a refused request wrote nothing. */

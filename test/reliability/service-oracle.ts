@@ -22,6 +22,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { TestApp } from '../helper.js'
 import { NoAnswerError, rawRequest, type RawRequest, type RawResponse } from '../support/raw-http.js'
 import { keyChanges, snapshotKeys, type KeySnapshot } from '../support/redis-snapshot.js'
+import { scanKeys } from '../support/scan-keys.js'
 
 /** A hostile request with what the oracle must know to judge its answer. */
 export interface HostileRequest extends RawRequest {
@@ -174,11 +175,13 @@ export class ServiceOracle {
    * asked, not the model, which a failed case may have left behind).
    */
   async reset (): Promise<void> {
-    const { app, redis, config } = this.ctx
-    const statePrefix = `${config.keyPrefix}state:`
-    for (const key of await redis.keys(`${statePrefix}*`)) {
-      const id = key.slice(statePrefix.length)
-      if (!this.seeds.has(id)) await app.inject({ method: 'DELETE', url: `/seller/state/${id}` })
+    const { app, redis, keys } = this.ctx
+    for (let bucket = 0; bucket < keys.buckets; bucket++) {
+      const { statePrefix } = keys.bucket(bucket)
+      for (const key of await scanKeys(redis, `${statePrefix}*`)) {
+        const id = key.slice(statePrefix.length)
+        if (!this.seeds.has(id)) await app.inject({ method: 'DELETE', url: `/seller/state/${id}` })
+      }
     }
     this.documents.clear()
     for (const [id, json] of this.seeds) {
@@ -203,7 +206,7 @@ export class ServiceOracle {
 
   /** Redis is exactly as before: no key created, deleted or changed, no TTL extended. */
   private async assertUnchanged (before: KeySnapshot, why: string, answer: RawResponse): Promise<void> {
-    const changes = keyChanges(before, await this.snapshot(), this.ctx.config.keyPrefix)
+    const changes = keyChanges(before, await this.snapshot(), this.ctx.keys)
     if (changes.length > 0) throw new PropertyViolation(`Redis changed after ${why}: ${changes.slice(0, 5).join('; ')}`, answer)
   }
 

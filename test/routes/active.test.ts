@@ -494,11 +494,11 @@ t.test('query validation: 400 with a JSON error naming the parameter', async (t)
 })
 
 t.test('an expired state leaves the listing, the summary and the index', async (t) => {
-  const { app, config, redis } = await build(t, { STATE_TTL_SECONDS: '1' })
-  const index = `${config.keyPrefix}active_contacts`
+  const { app, keys, redis } = await build(t, { STATE_TTL_SECONDS: '1' })
+  const indexed = async (id: string): Promise<string | null> => await redis.zscore(keys.of(id).activeIndex, id)
   await put(t, app, 'short-lived', { location_id: 'loc-x' })
   t.strictSame(await ids(t, app), ['short-lived'], 'listed while alive')
-  t.not(await redis.zscore(index, 'short-lived'), null, 'indexed while alive')
+  t.not(await indexed('short-lived'), null, 'indexed while alive')
 
   await new Promise((resolve) => setTimeout(resolve, 1300))
   await put(t, app, 'fresh', { location_id: 'loc-x' })
@@ -512,13 +512,13 @@ t.test('an expired state leaves the listing, the summary and the index', async (
   const counts = await summary(t, app)
   t.equal(counts.total, 1)
   t.equal((await summary(t, app, 'location_id=loc-x')).total, 1)
-  t.equal(await redis.zscore(index, 'short-lived'), null, 'the index no longer lists the expired contact')
-  t.not(await redis.zscore(index, 'fresh'), null)
+  t.equal(await indexed('short-lived'), null, 'the index no longer lists the expired contact')
+  t.not(await indexed('fresh'), null)
 })
 
 t.test('an expired state leaves the index after a listing, with no write in between', async (t) => {
-  const { app, config, redis } = await build(t, { STATE_TTL_SECONDS: '1' })
-  const index = `${config.keyPrefix}active_contacts`
+  const { app, keys, redis } = await build(t, { STATE_TTL_SECONDS: '1' })
+  const index = keys.of('gone').activeIndex
   await put(t, app, 'gone')
   t.not(await redis.zscore(index, 'gone'), null)
   await new Promise((resolve) => setTimeout(resolve, 1300))
@@ -532,10 +532,10 @@ t.test('an expired state leaves the index after a listing, with no write in betw
 })
 
 t.test('an unreadable stored value is skipped and reported, not a failure', async (t) => {
-  const { app, config, redis } = await build(t)
+  const { app, keys, redis } = await build(t)
   await put(t, app, 'good', { stage: 'Q1' })
-  await redis.set(`${config.keyPrefix}state:bad`, 'pickle')
-  await redis.zadd(`${config.keyPrefix}active_contacts`, Date.now() + 100_000, 'bad')
+  await redis.set(keys.of('bad').state('bad'), 'pickle')
+  await redis.zadd(keys.of('bad').activeIndex, Date.now() + 100_000, 'bad')
 
   const page = await listing(t, app)
   t.strictSame(page.conversations.map((item) => item.contact_id), ['good'])
@@ -551,15 +551,15 @@ t.test('an unreadable stored value is skipped and reported, not a failure', asyn
   t.strictSame(counts.by_stage, { Q0: 0, Q1: 1, Q2: 0, Q3: 0, Q4: 0, QUALIFIED: 0, STALLED: 0 })
   t.equal(counts.skipped_unreadable, 1)
 
-  t.equal(await redis.get(`${config.keyPrefix}state:bad`), 'pickle', 'listing leaves the foreign value alone')
+  t.equal(await redis.get(keys.of('bad').state('bad')), 'pickle', 'listing leaves the foreign value alone')
 })
 
 t.test('a stored document that is no longer JSON is skipped and reported', async (t) => {
-  const { app, config, redis } = await build(t)
+  const { app, keys, redis } = await build(t)
   await put(t, app, 'good')
   await put(t, app, 'edited')
   // A hand edit of the stored document that broke its JSON.
-  await redis.hset(`${config.keyPrefix}state:edited`, 'doc', '{"location_id": "loc-1", ')
+  await redis.hset(keys.of('edited').state('edited'), 'doc', '{"location_id": "loc-1", ')
 
   const page = await listing(t, app)
   t.strictSame(page.conversations.map((item) => item.contact_id), ['good'])

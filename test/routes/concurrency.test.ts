@@ -93,7 +93,7 @@ t.test('why it matters: unconditional read-modify-write PUTs lose updates', asyn
 })
 
 t.test('concurrent PATCHes of different fields without If-Match all land: the merge is atomic', async (t) => {
-  const { app, config, redis } = await build(t)
+  const { app, keys, redis } = await build(t)
   await createCounter(app)
   const statuses = await Promise.all(Array.from({ length: CLIENTS }, async (_, i) => (await app.inject({
     method: 'PATCH',
@@ -105,7 +105,7 @@ t.test('concurrent PATCHes of different fields without If-Match all land: the me
   const { doc } = await read(app)
   for (let i = 0; i < CLIENTS; i++) t.equal(doc.extracted_data[`answer_${i}`], i, `answer_${i} kept`)
   t.equal(doc.extracted_data.counter, 0, 'the untouched member too')
-  t.equal(await redis.exists(`${config.keyPrefix}state:${CONTACT}`), 1)
+  t.equal(await redis.exists(keys.of(CONTACT).state(CONTACT)), 1)
   const metrics = (await app.inject({ url: '/metrics' })).body
   t.match(metrics, /\nseller_state_patch_retries_total 0\n/, 'queued within the replica: no merge had to be redone')
 })

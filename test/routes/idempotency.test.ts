@@ -78,8 +78,9 @@ t.test('a record costs the same whatever the size of the document (issue 11)', a
   const ctx = await build(t)
   const sizes: number[] = []
   for (const [i, length] of [10, 200_000].entries()) {
-    await put(ctx.app, `contact-${i}`, botState({ contact_id: `contact-${i}`, extracted_data: { notes: 'n'.repeat(length) } }), key('SM-size'))
-    const [record] = (await storedKeys(ctx)).filter((name) => name.includes(`idempotency:contact-${i}:`))
+    const id = `contact-${i}`
+    await put(ctx.app, id, botState({ contact_id: id, extracted_data: { notes: 'n'.repeat(length) } }), key('SM-size'))
+    const [record] = (await storedKeys(ctx)).filter((name) => name === ctx.keys.of(id).idempotency(id, 'SM-size'))
     sizes.push(Number(await ctx.redis.memory('USAGE', record as string)))
   }
   t.equal(sizes[0], sizes[1], `${sizes[0]} bytes for a small document and for a 200 KB one`)
@@ -160,7 +161,7 @@ t.test('a refused request (4xx) is not remembered: a corrected retry with the sa
 
   const stale = await put(app, 'contact-1', botState({ stage: 'Q4' }), { ...key('SM-9'), 'if-match': staleTag })
   t.equal(stale.statusCode, 412)
-  t.equal(await ctx.redis.exists(`${ctx.config.keyPrefix}idempotency:contact-1:SM-9`), 0, 'no record of the 412')
+  t.equal(await ctx.redis.exists(ctx.keys.of('contact-1').idempotency('contact-1', 'SM-9')), 0, 'no record of the 412')
   const retried = await put(app, 'contact-1', botState({ stage: 'Q4' }), { ...key('SM-9'), 'if-match': current })
   t.equal(retried.statusCode, 200, 'the retry with a current ETag writes')
   t.equal(retried.headers['idempotent-replayed'], undefined)
@@ -224,7 +225,7 @@ t.test('the record lives in Redis under the contact, with a TTL of IDEMPOTENCY_T
   await patch(ctx.app, 'contact-1', { stage: 'Q3' }, key('SM-21'))
   await del(ctx.app, 'contact-1', key('SM-22'))
   for (const name of ['SM-20', 'SM-21', 'SM-22']) {
-    const record = `${ctx.config.keyPrefix}idempotency:contact-1:${name}`
+    const record = ctx.keys.of('contact-1').idempotency('contact-1', name)
     t.equal(await ctx.redis.exists(record), 1, `${name} is stored at ${record}`)
     const pttl = await ctx.redis.pttl(record)
     t.ok(pttl > 110_000 && pttl <= 120_000, `${name} expires in IDEMPOTENCY_TTL_SECONDS (${pttl} ms)`)
@@ -236,7 +237,7 @@ t.test('after IDEMPOTENCY_TTL_SECONDS the same key writes again', async (t) => {
   const first = await put(ctx.app, 'contact-1', botState(), key('SM-30'))
   t.equal(first.statusCode, 201)
   await put(ctx.app, 'contact-1', botState({ stage: 'Q3' }))
-  const record = `${ctx.config.keyPrefix}idempotency:contact-1:SM-30`
+  const record = ctx.keys.of('contact-1').idempotency('contact-1', 'SM-30')
   const pttl = await ctx.redis.pttl(record)
   t.ok(pttl > 0 && pttl <= 1000, `the record expires within a second (${pttl} ms)`)
 

@@ -124,15 +124,15 @@ t.test('the last page says so', async (t) => {
 })
 
 t.test('a state removed behind the service\'s back leaves the indexes at the first listing that meets it', async (t) => {
-  const { app, redis, config } = await build(t, { SWEEP_INTERVAL_SECONDS: '0' })
+  const { app, redis, keys } = await build(t, { SWEEP_INTERVAL_SECONDS: '0' })
   await populate(app, 3)
-  await redis.del(`${config.keyPrefix}state:c-01`)
+  await redis.del(keys.of('c-01').state('c-01'))
   const first = await page(app, 'page_size=10')
   t.notOk(first.conversations.some((c) => c.contact_id === 'c-01'), 'never shown')
   const again = await page(app, 'page_size=10')
   t.equal(again.total_count, 2, 'and no longer counted')
   t.equal(again.conversations.length, 2)
-  t.equal(await redis.hget(`${config.keyPrefix}index_meta`, 'c-01'), null)
+  t.equal(await redis.hget(keys.of('c-01').indexMeta, 'c-01'), null)
 })
 
 t.test('with a cursor the page number is ignored, and a forged cursor is a 400', async (t) => {

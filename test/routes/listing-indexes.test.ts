@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { prng } from '../fixtures/prng.js'
 import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { botState, build, deleteState, getState, patchState, putState, type TestApp } from '../helper.js'
+import { botState, build, deleteState, getState, patchState, putState, storedKeys, type TestApp } from '../helper.js'
 import { STAGES, TEMPERATURES, type Stage, type Temperature } from '../../schemas/state-document.js'
 import { selectPage, type ActiveCounts, type ActiveSelection, type SortKey } from '../../src/state/active-listing.js'
 import { toConversation, type Conversation } from '../../src/state/conversation-summary.js'
@@ -187,7 +187,7 @@ const slotOf = ({ summary }: Conversation): string =>
 t.test('listing and summary agree with a brute force over every live document, under random writes, deletes and expiry', async (t: Test) => {
   t.comment(`seed ${SEED} (LISTING_SEED=${SEED} replays this run)`)
   const main = await build(t, { STALL_AFTER_SECONDS: String(STALL_AFTER_SECONDS), SWEEP_INTERVAL_SECONDS: '0' })
-  const { app, config, redis } = main
+  const { app, config, redis, keys } = main
   // The same keys, written with a TTL of 1 s: its states expire the way the service wrote them.
   const shortLived: TestApp = await build(t, {
     KEY_PREFIX: config.keyPrefix,
@@ -195,8 +195,11 @@ t.test('listing and summary agree with a brute force over every live document, u
     STALL_AFTER_SECONDS: String(STALL_AFTER_SECONDS),
     SWEEP_INTERVAL_SECONDS: '0'
   })
-  const prefix = config.keyPrefix
-  const stateKey = (id: string): string => `${prefix}state:${id}`
+  const stateKey = (id: string): string => keys.of(id).state(id)
+  const buckets = Array.from({ length: keys.buckets }, (_, i) => keys.bucket(i))
+  /** Each contact's field in its bucket's index meta, and its score in its bucket's active index. */
+  const metaOf = async (ids: string[]): Promise<Array<string | null>> => await Promise.all(ids.map(async (id) => await redis.hget(keys.of(id).indexMeta, id)))
+  const expiryOf = async (ids: string[]): Promise<Array<string | null>> => await Promise.all(ids.map(async (id) => await redis.zscore(keys.of(id).activeIndex, id)))
 
   const taken = new Set<string>()
   const unused = Array.from({ length: 90 }, () => randomId(taken))
@@ -290,8 +293,8 @@ t.test('listing and summary agree with a brute force over every live document, u
     // The sweep takes expired entries out of the indexes (README), as every listing does first.
     const report = await app.indexMaintenance.sweep()
     check(t.ok(report.expired >= victims.length, context(batch, 'the sweep counted the expired entries')))
-    const meta = await redis.hmget(`${prefix}index_meta`, ...victims)
-    const expiries = await redis.zmscore(`${prefix}active_contacts`, ...victims)
+    const meta = await metaOf(victims)
+    const expiries = await expiryOf(victims)
     check(t.strictSame({ meta, expiries }, { meta: victims.map(() => null), expiries: victims.map(() => null) },
       context(batch, 'the sweep removed the expired entries from the indexes')))
   }
@@ -307,7 +310,7 @@ t.test('listing and summary agree with a brute force over every live document, u
     // the listing takes it out of the indexes there and then (the sweep would otherwise).
     const listed = (await app.inject({ url: '/seller/active?page_size=200' })).json().conversations.map((item: { contact_id: string }) => item.contact_id)
     check(t.strictSame(listed.filter((id: string) => victims.includes(id)), [], context(batch, 'a state expired behind the service\'s back is not listed')))
-    const meta = await redis.hmget(`${prefix}index_meta`, ...victims)
+    const meta = await metaOf(victims)
     check(t.strictSame(meta, victims.map(() => null), context(batch, 'the listing that met them took them out of the indexes')))
     const report = await app.indexMaintenance.sweep()
     t.equal(report.ghosts, 0, context(batch, 'leaving the sweep nothing to repair'))
@@ -425,8 +428,11 @@ t.test('listing and summary agree with a brute force over every live document, u
   /** The Redis indexes hold exactly the live contacts, each in its slot, with its scores. */
   async function compareIndexes (batch: number, conversations: Conversation[]): Promise<void> {
     const idOf = (c: Conversation): string => c.summary.contact_id
-    const meta = await redis.hgetall(`${prefix}index_meta`)
-    check(t.strictSame(meta, Object.fromEntries(conversations.map((c) => [idOf(c), `${slotOf(c)}|${c.summary.location_id}`])),
+    // Per bucket: each contact sits in its own bucket's indexes (one bucket on a single node).
+    const perBucket = (value: (c: Conversation) => string | number): Array<Record<string, string | number>> => buckets.map((_, i) =>
+      Object.fromEntries(conversations.filter((c) => keys.bucketOf(idOf(c)) === i).map((c) => [idOf(c), value(c)])))
+    const meta = await Promise.all(buckets.map(async (bucket) => await redis.hgetall(bucket.indexMeta)))
+    check(t.strictSame(meta, perBucket((c) => `${slotOf(c)}|${c.summary.location_id}`),
       context(batch, 'index_meta: one entry per live contact, none for a deleted or expired one')))
 
     const scores = async (key: string): Promise<Record<string, number>> => {
@@ -435,27 +441,26 @@ t.test('listing and summary agree with a brute force over every live document, u
       for (let i = 0; i < flat.length; i += 2) out[flat[i] as string] = Number(flat[i + 1])
       return out
     }
-    check(t.strictSame(await scores(`${prefix}active_contacts`),
-      Object.fromEntries(conversations.map((c) => [idOf(c), Date.parse(c.summary.expires_at ?? 'none')])),
+    check(t.strictSame(await Promise.all(buckets.map(async (bucket) => await scores(bucket.activeIndex))),
+      perBucket((c) => Date.parse(c.summary.expires_at ?? 'none')),
       context(batch, 'active_contacts: exactly the live contacts, scored by expiry')))
-    check(t.strictSame(await scores(`${prefix}started`), Object.fromEntries(conversations.map((c) => [idOf(c), c.conversationStartedMs])),
+    check(t.strictSame(await Promise.all(buckets.map(async (bucket) => await scores(bucket.startedIndex))), perBucket((c) => c.conversationStartedMs),
       context(batch, 'started: exactly the live contacts, scored by conversation_started')))
 
     // Every member of every slot set, by contact: each live contact sits in exactly one global
-    // and one location set, the right ones, scored by its last activity.
-    const entries = async (pattern: string): Promise<Record<string, string[]>> => {
-      const out: Record<string, string[]> = {}
-      for (const key of (await redis.keys(pattern)).sort()) {
-        for (const [id, score] of Object.entries(await scores(key))) (out[id] ??= []).push(`${key.slice(prefix.length)} ${score}`)
-      }
-      return out
+    // and one location set, the right ones, scored by its last activity. The slot sets are
+    // what is stored besides the states and each bucket's other indexes.
+    const others = new Set(buckets.flatMap((bucket) => [bucket.activeIndex, bucket.startedIndex, bucket.indexMeta, bucket.events]))
+    const slotSets = (await storedKeys(main)).filter((key) => !others.has(key) && !buckets.some((bucket) => key.startsWith(bucket.statePrefix)))
+    const entries: Record<string, string[]> = {}
+    for (const key of slotSets) {
+      for (const [id, score] of Object.entries(await scores(key))) (entries[id] ??= []).push(`${key} ${score}`)
     }
-    check(t.strictSame(await entries(`${prefix}activity:*`),
-      Object.fromEntries(conversations.map((c) => [idOf(c), [`activity:${slotOf(c)} ${c.lastActivityMs}`]])),
-      context(batch, 'activity sets: each live contact once, in its slot, scored by last activity')))
-    check(t.strictSame(await entries(`${prefix}location:*`),
-      Object.fromEntries(conversations.map((c) => [idOf(c), [`location:${c.summary.location_id}:${slotOf(c)} ${c.lastActivityMs}`]])),
-      context(batch, 'location sets: each live contact once, in its location and slot, scored by last activity')))
+    for (const list of Object.values(entries)) list.sort()
+    check(t.strictSame(entries, Object.fromEntries(conversations.map((c) => {
+      const bucket = keys.of(idOf(c))
+      return [idOf(c), [`${bucket.activity(slotOf(c))} ${c.lastActivityMs}`, `${bucket.locationActivity(c.summary.location_id, slotOf(c))} ${c.lastActivityMs}`].sort()]
+    })), context(batch, 'slot sets: each live contact once in its slot\'s set and once in its location\'s, scored by last activity')))
   }
 
   const BATCHES = 14

@@ -19,7 +19,7 @@ t.test('PUT, PATCH and DELETE of an existing contact without If-Match are a 428 
   const ctx = await build(t, REQUIRED)
   await put(ctx.app, 'contact-1', botState())
   const before = await get(ctx.app, 'contact-1')
-  const pttlBefore = await ctx.redis.pttl(`${ctx.config.keyPrefix}state:contact-1`)
+  const pttlBefore = await ctx.redis.pttl(ctx.keys.of('contact-1').state('contact-1'))
 
   const refusals = [
     ['PUT', await put(ctx.app, 'contact-1', botState({ stage: 'Q3' }))],
@@ -39,8 +39,8 @@ t.test('PUT, PATCH and DELETE of an existing contact without If-Match are a 428 
   t.equal(after.statusCode, 200, 'still there')
   t.equal(after.body, before.body, 'unchanged')
   t.equal(after.headers.etag, before.headers.etag)
-  t.ok(await ctx.redis.pttl(`${ctx.config.keyPrefix}state:contact-1`) <= pttlBefore, 'the TTL was not reset')
-  t.not(await ctx.redis.zscore(`${ctx.config.keyPrefix}active_contacts`, 'contact-1'), null, 'still indexed')
+  t.ok(await ctx.redis.pttl(ctx.keys.of('contact-1').state('contact-1')) <= pttlBefore, 'the TTL was not reset')
+  t.not(await ctx.redis.zscore(ctx.keys.of('contact-1').activeIndex, 'contact-1'), null, 'still indexed')
 })
 
 t.test('with the current If-Match every write goes through', async (t) => {

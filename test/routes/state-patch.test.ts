@@ -5,7 +5,6 @@
  */
 import t from 'tap'
 import { botState, build, putState as put, patchState as patch, getState as get, storedKeys } from '../helper.js'
-import { createKeySpace } from '../../src/redis/keys.js'
 
 const MERGE_PATCH = 'application/merge-patch+json'
 
@@ -122,8 +121,8 @@ t.test('PATCH answers 200 with the new document and a new ETag, the one GET give
 
 t.test('PATCH resets the TTL of the state and moves its index score forward', async (t) => {
   const ctx = await build(t, { STATE_TTL_SECONDS: '100' })
-  const key = `${ctx.config.keyPrefix}state:contact-1`
-  const index = `${ctx.config.keyPrefix}active_contacts`
+  const key = ctx.keys.of('contact-1').state('contact-1')
+  const index = ctx.keys.of('contact-1').activeIndex
   await put(ctx.app, 'contact-1', botState())
   // As if the last write were 95 s old.
   await ctx.redis.pexpire(key, 5000)
@@ -173,8 +172,8 @@ t.test('If-Match: current → 200, stale → 412 with nothing changed, on an abs
   t.equal(absent.json().code, 'PRECONDITION_FAILED')
   const absentStar = await patch(ctx.app, 'contact-2', { stage: 'Q4' }, { 'if-match': '*' })
   t.equal(absentStar.statusCode, 412, 'If-Match: * on a contact without state')
-  t.equal(await ctx.redis.exists(`${ctx.config.keyPrefix}state:contact-2`), 0, 'nothing created')
-  t.equal(await ctx.redis.zscore(`${ctx.config.keyPrefix}active_contacts`, 'contact-2'), null, 'nothing indexed')
+  t.equal(await ctx.redis.exists(ctx.keys.of('contact-2').state('contact-2')), 0, 'nothing created')
+  t.equal(await ctx.redis.zscore(ctx.keys.of('contact-2').activeIndex, 'contact-2'), null, 'nothing indexed')
 })
 
 t.test('a patch whose result is invalid is a 400 naming the field, and nothing changes', async (t) => {
@@ -224,7 +223,7 @@ t.test('contact_id: another value is a 400; null leaves the path\'s id in the do
   t.equal(other.statusCode, 400)
   t.match(other.json().message, /contact_id/)
   t.equal((await get(ctx.app, 'contact-1')).body, before.body, 'nothing changed')
-  t.equal(await ctx.redis.exists(`${ctx.config.keyPrefix}state:contact-2`), 0, 'no other contact written')
+  t.equal(await ctx.redis.exists(ctx.keys.of('contact-2').state('contact-2')), 0, 'no other contact written')
 
   const removed = await patch(ctx.app, 'contact-1', { contact_id: null, stage: 'Q3' })
   t.equal(removed.statusCode, 200)
@@ -282,7 +281,7 @@ t.test('a repeated member name is a 400; one stored by an earlier version keeps 
   // Earlier versions stored such documents: the merge reads them as JSON.parse does.
   await put(ctx.app, 'contact-2', botState({ contact_id: 'contact-2' }))
   const stored = JSON.stringify(botState({ contact_id: 'contact-2' })).replace('{', '{"lead_source": "a", "lead_source": "b", ')
-  await ctx.redis.hset(createKeySpace(ctx.config.keyPrefix).of('contact-2').state('contact-2'), 'doc', stored)
+  await ctx.redis.hset(ctx.keys.of('contact-2').state('contact-2'), 'doc', stored)
   const patched = await patch(ctx.app, 'contact-2', { stage: 'Q3' })
   t.equal(patched.statusCode, 200, 'PATCH of that stored document')
   t.equal(JSON.parse(patched.body).lead_source, 'b', 'the last value wins')

@@ -57,7 +57,7 @@ t.test('contact_id is filled from the path when absent, and must match it when p
 t.test('a write sets a TTL of STATE_TTL_SECONDS; reads do not extend it, writes reset it', async (t) => {
   const ctx = await build(t, { STATE_TTL_SECONDS: '100' })
   await put(ctx.app, 'contact-1', botState())
-  const key = `${ctx.config.keyPrefix}state:contact-1`
+  const key = ctx.keys.of('contact-1').state('contact-1')
   await ctx.redis.pexpire(key, 50_000)
   await ctx.app.inject({ url: '/seller/state/contact-1' })
   const afterRead = await ctx.redis.pttl(key)
@@ -70,9 +70,9 @@ t.test('a write sets a TTL of STATE_TTL_SECONDS; reads do not extend it, writes 
 t.test('the default TTL is seven days and the index entry expires with the state', async (t) => {
   const ctx = await build(t)
   await put(ctx.app, 'contact-1', botState())
-  const pttl = await ctx.redis.pttl(`${ctx.config.keyPrefix}state:contact-1`)
+  const pttl = await ctx.redis.pttl(ctx.keys.of('contact-1').state('contact-1'))
   t.ok(pttl > 604_790_000 && pttl <= 604_800_000, `state TTL ${pttl} ms`)
-  const score = Number(await ctx.redis.zscore(`${ctx.config.keyPrefix}active_contacts`, 'contact-1'))
+  const score = Number(await ctx.redis.zscore(ctx.keys.of('contact-1').activeIndex, 'contact-1'))
   t.ok(Math.abs(score - (Date.now() + pttl)) < 2000, 'the index is scored by the expiry time')
 })
 
@@ -122,7 +122,7 @@ t.test('If-Match makes a write conditional on the ETag read before', async (t) =
   const absent = await put(ctx.app, 'contact-2', botState({ contact_id: 'contact-2' }), { 'if-match': '*' })
   t.equal(absent.statusCode, 412, 'If-Match on a contact without state fails')
   t.match(absent.json().message, /no state/)
-  t.equal(await ctx.redis.exists(`${ctx.config.keyPrefix}state:contact-2`), 0)
+  t.equal(await ctx.redis.exists(ctx.keys.of('contact-2').state('contact-2')), 0)
 })
 
 t.test('If-None-Match: * creates only', async (t) => {
@@ -159,7 +159,7 @@ t.test('DELETE removes the state and its index entry, is idempotent and honours 
   t.equal(deleted.statusCode, 204)
   t.equal(deleted.body, '')
   t.equal((await ctx.app.inject({ url: '/seller/state/contact-1' })).statusCode, 404)
-  t.equal(await ctx.redis.zscore(`${ctx.config.keyPrefix}active_contacts`, 'contact-1'), null, 'gone from the index')
+  t.equal(await ctx.redis.zscore(ctx.keys.of('contact-1').activeIndex, 'contact-1'), null, 'gone from the index')
 
   const again = await ctx.app.inject({ method: 'DELETE', url: '/seller/state/contact-1' })
   t.equal(again.statusCode, 204, 'deleting nothing is fine')
@@ -254,10 +254,10 @@ t.test('a body that is not JSON, too large, or poisoned is refused with the righ
   }
   const withCharset = await put(ctx.app, 'contact-2', botState({ contact_id: 'contact-2' }), { 'content-type': 'application/json; charset=utf-8' })
   t.equal(withCharset.statusCode, 201, 'a charset parameter is fine')
-  const p = ctx.config.keyPrefix
+  const k = ctx.keys.of('contact-2')
   t.same(await storedKeys(ctx), [
-    `${p}active_contacts`, `${p}activity:Q2:COLD:u`, `${p}events`, `${p}index_meta`, `${p}location:loc-1:Q2:COLD:u`, `${p}started`, `${p}state:contact-2`
-  ], 'only the accepted write left keys: its state, its index entries and its change event')
+    k.activeIndex, k.activity('Q2:COLD:u'), k.events, k.indexMeta, k.locationActivity('loc-1', 'Q2:COLD:u'), k.startedIndex, k.state('contact-2')
+  ].sort(), 'only the accepted write left keys: its state, its index entries and its change event')
 })
 
 t.test('concurrent writers and deleters never leave the state and the index disagreeing', async (t) => {
@@ -274,8 +274,8 @@ t.test('concurrent writers and deleters never leave the state and the index disa
   const statuses = new Set((await Promise.all(requests)).map((res) => res.statusCode))
   t.same([...statuses].sort(), [200, 201, 204])
   for (const id of ids) {
-    const stored = await ctx.redis.exists(`${ctx.config.keyPrefix}state:${id}`)
-    const indexed = await ctx.redis.zscore(`${ctx.config.keyPrefix}active_contacts`, id)
+    const stored = await ctx.redis.exists(ctx.keys.of(id).state(id))
+    const indexed = await ctx.redis.zscore(ctx.keys.of(id).activeIndex, id)
     t.equal(stored === 1, indexed !== null, `${id}: state and index agree`)
   }
 })

@@ -27,7 +27,7 @@ t.test('If-Match: "" and "*" are tags like any other, on PUT, PATCH and DELETE',
 
 t.test('a hash that is not ours under a state key is unreadable, and a PUT replaces it whole', async (t) => {
   const ctx = await build(t)
-  const key = `${ctx.config.keyPrefix}state:contact-1`
+  const key = ctx.keys.of('contact-1').state('contact-1')
   await ctx.redis.hset(key, 'note', 'hand edit')
   const read = await getState(ctx.app, 'contact-1')
   t.equal(read.statusCode, 500)
@@ -41,14 +41,19 @@ t.test('a hash that is not ours under a state key is unreadable, and a PUT repla
 
 t.test('the sweep leaves alone keys under the state prefix that are not ours', async (t) => {
   const ctx = await build(t, { SWEEP_INTERVAL_SECONDS: '0' })
-  const prefix = `${ctx.config.keyPrefix}state:`
-  await ctx.redis.hset(`${prefix}foreign:thing`, 'doc', '{}', 'etag', 'x', 'at', '1', 'v', '2', 'exp', '1')
-  await ctx.redis.hset(`${prefix}has space`, 'note', 'x')
-  await ctx.redis.hset(`${prefix}plain-hash`, 'note', 'x')
-  await ctx.redis.pexpire(`${prefix}foreign:thing`, 60_000)
+  // Under the state prefix of every bucket: the sweep scans each.
+  const buckets = Array.from({ length: ctx.keys.buckets }, (_, i) => ctx.keys.bucket(i))
+  for (const { statePrefix } of buckets) {
+    await ctx.redis.hset(`${statePrefix}foreign:thing`, 'doc', '{}', 'etag', 'x', 'at', '1', 'v', '2', 'exp', '1')
+    await ctx.redis.hset(`${statePrefix}has space`, 'note', 'x')
+    await ctx.redis.hset(`${statePrefix}plain-hash`, 'note', 'x')
+    await ctx.redis.pexpire(`${statePrefix}foreign:thing`, 60_000)
+  }
   t.same(await ctx.app.indexMaintenance.sweep(), { expired: 0, ghosts: 0, orphans: 0, prototypeStates: 0 })
-  t.same(await ctx.redis.zrange(`${ctx.config.keyPrefix}active_contacts`, '0', '-1'), [])
-  t.same(await ctx.redis.hgetall(`${ctx.config.keyPrefix}index_meta`), {})
+  for (const bucket of buckets) {
+    t.same(await ctx.redis.zrange(bucket.activeIndex, '0', '-1'), [])
+    t.same(await ctx.redis.hgetall(bucket.indexMeta), {})
+  }
 })
 
 t.test('a patch that would grow the document past the body limit is a 413, and nothing changes', async (t) => {

@@ -5,6 +5,7 @@
  * implementation, so that every such test judges "unchanged" the same way.
  */
 import type { Cluster, Redis } from 'ioredis'
+import type { BucketKeys, KeySpace } from '../../src/redis/keys.js'
 import { keyHolders } from './scan-keys.js'
 
 export interface KeyState {
@@ -72,16 +73,23 @@ export async function snapshotKeys (redis: Redis | Cluster, keyPrefix: string): 
   return snapshot
 }
 
+/** The names of a bucket's per-contact keys (states, idempotency records) start with one of these. */
+function perContactPrefixes (bucket: BucketKeys): string[] {
+  // A record's name for an empty contact id and key, less the separator before the key.
+  return [bucket.statePrefix, bucket.idempotency('', '').slice(0, -1)]
+}
+
 /**
  * What changed between two snapshots, as readable lines (key names without the prefix). With an
  * owner (a contact id), what belongs to that contact is left out: its state key, its idempotency
  * records, and its entry in every shared index (a member or field named by its id). Everything
  * else must be as it was: same content, no TTL reset.
  */
-export function keyChanges (before: KeySnapshot, after: KeySnapshot, keyPrefix: string, owner: string | null = null): string[] {
-  const perContact = (key: string): boolean => key.startsWith(`${keyPrefix}state:`) || key.startsWith(`${keyPrefix}idempotency:`)
+export function keyChanges (before: KeySnapshot, after: KeySnapshot, keys: KeySpace, owner: string | null = null): string[] {
+  const prefixes = Array.from({ length: keys.buckets }, (_, i) => perContactPrefixes(keys.bucket(i))).flat()
+  const perContact = (key: string): boolean => prefixes.some((prefix) => key.startsWith(prefix))
   const owns = (key: string): boolean => owner !== null &&
-    (key === `${keyPrefix}state:${owner}` || key.startsWith(`${keyPrefix}idempotency:${owner}:`))
+    (key === keys.of(owner).state(owner) || key.startsWith(keys.of(owner).idempotency(owner, '')))
   // In a shared index the owner's entry is left out (in the change stream, the owner's events),
   // and an absent index is an empty one (the owner's entry may have been its only one). Another
   // contact's keys are compared whole.
@@ -97,7 +105,7 @@ export function keyChanges (before: KeySnapshot, after: KeySnapshot, keyPrefix: 
     if (owns(key)) continue
     const was = before.get(key)
     const is = after.get(key)
-    const name = key.slice(keyPrefix.length)
+    const name = key.slice(keys.prefix.length)
     const shared = owner !== null && !perContact(key) && [was?.type, is?.type].every((type) => type === undefined || type === 'zset' || type === 'hash' || type === 'set' || type === 'stream')
     // A stream snapshot holds its newest entries: compared from where both windows start.
     const oldest = (state: KeyState | undefined): string | null => state?.type === 'stream' && state.entries.size > 0 ? [...state.entries.keys()].sort(byStreamId)[0] as string : null

@@ -6,8 +6,9 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { ID_PATTERN } from '../../../schemas/common.js'
-import { build } from '../../helper.js'
+import { build, deleteStoredKeys } from '../../helper.js'
 import { keyChanges, snapshotKeys, type KeySnapshot } from '../../support/redis-snapshot.js'
+import { scanKeys } from '../../support/scan-keys.js'
 import { documentText, inject, listen, MERGE_PATCH, QUIET, raw } from './support.js'
 
 const ID = new RegExp(ID_PATTERN)
@@ -73,17 +74,17 @@ function decoded (segment: string): string | null {
 
 t.test('no contact id, Idempotency-Key or location_id can address another key', async (t) => {
   const started = Date.now()
-  const { app, redis, config: { keyPrefix: prefix } } = await build(t, QUIET)
+  const ctx = await build(t, QUIET)
+  const { app, redis, keys } = ctx
   const json = { 'content-type': 'application/json' }
   /** Redis holding the victims only; after a failed case too, so that shrinking starts clean. */
   const victimsOnly = async (): Promise<KeySnapshot> => {
-    const keys = await redis.keys(`${prefix}*`)
-    if (keys.length > 0) await redis.del(...keys)
+    await deleteStoredKeys(ctx)
     for (const [i, id] of VICTIMS.entries()) {
       const res = await inject(app, 'PUT', `/seller/state/${id}`, { ...json, 'idempotency-key': VICTIM_KEYS[i % VICTIM_KEYS.length] as string }, documentText({ location_id: VICTIM_LOCATIONS[i % VICTIM_LOCATIONS.length] }))
       if (res.status !== 201) throw new Error(`victim ${id}: ${res.status}`)
     }
-    return await snapshotKeys(redis, prefix)
+    return await snapshotKeys(redis, keys.prefix)
   }
   let baseline = await victimsOnly()
   let cases = 0
@@ -108,9 +109,9 @@ t.test('no contact id, Idempotency-Key or location_id can address another key', 
       for (const [method, headers, payload] of steps) {
         const answer = await inject(app, method, url, headers, payload)
         requests++
-        const now = await snapshotKeys(redis, prefix)
+        const now = await snapshotKeys(redis, keys.prefix)
         // Nobody else's keys change; a refused request changes nothing at all.
-        const changed = [...keyChanges(baseline, now, prefix, owner), ...(answer.status >= 300 ? keyChanges(previous, now, prefix) : [])]
+        const changed = [...keyChanges(baseline, now, keys, owner), ...(answer.status >= 300 ? keyChanges(previous, now, keys) : [])]
         if (changed.length > 0) throw new Error(`${method} ${url}: ${answer.status}, and ${changed.join('; ')}`)
         previous = now
         if (owner === null && answer.status !== 400 && answer.status !== 404) throw new Error(`${method} ${url}: ${answer.status} for an invalid id`)
@@ -129,16 +130,20 @@ t.test('no contact id, Idempotency-Key or location_id can address another key', 
         // The attacker's own traces go: the DELETE above may have been refused, and it leaves
         // the idempotency records.
         await inject(app, 'DELETE', url)
-        const records = await redis.keys(`${prefix}idempotency:${owner}:*`)
+        // (Its records share its slot: one DEL takes them all.)
+        const ownKeys = keys.of(owner)
+        const records = await scanKeys(redis, `${ownKeys.idempotency(owner, '')}*`)
         if (records.length > 0) await redis.del(...records)
         // And its change events.
-        const events = await redis.xrange(`${prefix}events`, '-', '+')
+        const events = await redis.xrange(ownKeys.events, '-', '+')
         const own = events.filter(([, fields]) => fields.some((value, i) => i % 2 === 0 && value === 'id' && fields[i + 1] === owner))
-        if (own.length > 0) await redis.xdel(`${prefix}events`, ...own.map(([id]) => id))
+        if (own.length > 0) await redis.xdel(ownKeys.events, ...own.map(([id]) => id))
+        // A stream emptied stays: gone, if no victim's bucket had it (buckets on a cluster).
+        if (!baseline.has(ownKeys.events) && await redis.xlen(ownKeys.events) === 0) await redis.del(ownKeys.events)
       }
     }
     const failure: unknown = await runCase().then(() => null, (err: unknown) => err)
-    const left = keyChanges(baseline, await snapshotKeys(redis, prefix), prefix)
+    const left = keyChanges(baseline, await snapshotKeys(redis, keys.prefix), keys)
     // A failed case must not spoil the next ones, nor the shrinking of its own counterexample.
     if (left.length > 0) baseline = await victimsOnly()
     if (failure !== null) throw failure
@@ -150,17 +155,17 @@ t.test('no contact id, Idempotency-Key or location_id can address another key', 
 })
 
 t.test('over real HTTP, path tricks the client library would normalize address nothing', async (t) => {
-  const { app, redis, config: { keyPrefix: prefix } } = await build(t, QUIET)
+  const { app, redis, keys } = await build(t, QUIET)
   await inject(app, 'PUT', '/seller/state/victim', { 'content-type': 'application/json', 'idempotency-key': 'sms-1' }, documentText())
   const port = await listen(app)
-  const baseline = await snapshotKeys(redis, prefix)
+  const baseline = await snapshotKeys(redis, keys.prefix)
   const segments = ['..', '.', '%2e%2e', '..%2F..%2Fstate%2Fvictim', '../victim', 'x/../victim', 'victim%00', 'victim%0A', 'victim%0D%0AX-Injected:%201',
     'victim%3Aa', 'state:victim', '%2Fvictim', 'victim%2F..', 'victim*', '*', 'victim%20', 'victim;x', 'victim%3B', '%5Bvictim%5D', '%7Bvictim%7D']
   const problems: string[] = []
   for (const segment of segments) {
     for (const method of ['PUT', 'PATCH', 'DELETE']) {
       const answer = await raw(port, { method, target: `/seller/state/${segment}`, headers: [['Content-Type', 'application/json'], ['Idempotency-Key', 'sms-1']], body: method === 'PUT' ? documentText() : method === 'PATCH' ? MERGE_PATCH : '' })
-      const changed = keyChanges(baseline, await snapshotKeys(redis, prefix), prefix)
+      const changed = keyChanges(baseline, await snapshotKeys(redis, keys.prefix), keys)
       if (answer.status !== 400 && answer.status !== 404) problems.push(`${method} ${segment}: ${answer.status}`)
       if (changed.length > 0) problems.push(`${method} ${segment}: ${changed.join('; ')}`)
     }

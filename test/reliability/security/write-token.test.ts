@@ -73,7 +73,7 @@ t.test('no route writes without a write token, and nothing else leaves a trace e
   const started = Date.now()
   // Hundreds of failed authentications from one address: the limit on them is tested apart.
   const ctx = await build(t, { ...KEYS, ...QUIET, AUTH_FAILURE_LIMIT: '0', DOCS_RATE_LIMIT: '0' })
-  const { app, redis, config: { keyPrefix: prefix } } = ctx
+  const { app, redis, keys: keySpace, config: { keyPrefix: prefix } } = ctx
   const routes = routesOf(app)
   // Open: health, the API's documentation and the dashboard's page and files (no data in them).
   const publicRoutes = new Set(routes.map((route) => route.path).filter((path) => path.startsWith('/health/') || /^\/(docs|dashboard)(\/|$)/.test(path)))
@@ -116,7 +116,7 @@ t.test('no route writes without a write token, and nothing else leaves a trace e
       // Once per route and method: a write could not be undone by a later request of the
       // group (every write changes the write time and the TTL).
       const now = await snapshotKeys(redis, prefix)
-      const changed = keyChanges(baseline, now, prefix)
+      const changed = keyChanges(baseline, now, keySpace)
       if (changed.length > 0) {
         problems.push(`${method} ${url} with one of the credentials: Redis changed: ${changed.join('; ')}`)
         baseline = now
@@ -140,7 +140,7 @@ t.test('no route writes without a write token, and nothing else leaves a trace e
       })
       requests++
       t.ok(answer.status === 401 || answer.status === 403, `${label}: ${answer.status}`)
-      t.same(keyChanges(baseline, await snapshotKeys(redis, prefix), prefix), [], `${label}: Redis unchanged`)
+      t.same(keyChanges(baseline, await snapshotKeys(redis, prefix), keySpace), [], `${label}: Redis unchanged`)
       t.same(headerProblems(label, answer), [])
     }
   }
@@ -152,7 +152,7 @@ t.test('no route writes without a write token, and nothing else leaves a trace e
     const answer = await inject(app, method, '/seller/state/victim', { ...bearer(WRITE), 'content-type': 'application/json' }, payload)
     t.ok(answer.status < 300, `${method} with the write token: ${answer.status}`)
     const now = await snapshotKeys(redis, prefix)
-    if (keyChanges(baseline, now, prefix).length > 0) writes++
+    if (keyChanges(baseline, now, keySpace).length > 0) writes++
     baseline = now
   }
   t.equal(writes, 3, 'each write with the write token changed Redis')
@@ -161,7 +161,7 @@ t.test('no route writes without a write token, and nothing else leaves a trace e
 
 t.test('with rate limiting on, a request without a write token changes only its own counter, named by a digest', async (t) => {
   const ctx = await build(t, { ...KEYS, ...QUIET, RATE_LIMIT_MAX: '10000' })
-  const { app, redis, config: { keyPrefix: prefix } } = ctx
+  const { app, redis, keys: keySpace, config: { keyPrefix: prefix } } = ctx
   await seedVictims(ctx)
   const before = await snapshotKeys(redis, prefix)
   const credentials = CREDENTIALS.filter(({ name }) => ['no Authorization', 'an unknown token', 'the read token'].includes(name))
@@ -177,7 +177,7 @@ t.test('with rate limiting on, a request without a write token changes only its 
   }
   t.equal(writes, 0, 'no write went through')
   const after = await snapshotKeys(redis, prefix)
-  const changed = keyChanges(before, after, prefix)
+  const changed = keyChanges(before, after, keySpace)
   t.ok(changed.length > 0 && changed.every((line) => line.startsWith('rate_limit:')), `only rate counters changed: ${changed.join('; ')}`)
   t.same(linesWithTokens([...after.keys()].join('\n')), [], 'no key name holds a token')
 })
