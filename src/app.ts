@@ -99,7 +99,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(openapi, { rateLimit: config.docsRateLimit, timeWindow: config.addressLimitWindow })
   await app.register(metrics)
   await app.register(redisPlugin, { config })
-  await app.register(rateLimiting, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, keyPrefix: config.keyPrefix })
+  await app.register(rateLimiting, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow })
   await app.register(stateRepository, {
     stateTtlSeconds: config.stateTtlSeconds,
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,

@@ -10,16 +10,15 @@ import { RateLimitedError } from '../errors.js'
 export interface RateLimitingOptions {
   max: number
   timeWindow: string
-  keyPrefix: string
 }
 
-export default fp<RateLimitingOptions>(async function rateLimiting (app, { max, timeWindow, keyPrefix }) {
+export default fp<RateLimitingOptions>(async function rateLimiting (app, { max, timeWindow }) {
   if (max === 0) return
   await app.register(rateLimit, {
     max,
     timeWindow,
     redis: app.redis,
-    nameSpace: `${keyPrefix}rate_limit:`,
+    nameSpace: app.keySpace.rateLimitPrefix,
     keyGenerator: (request) => request.tokenId ?? request.ip,
     // An outage is answered by the routes themselves (503); the limit must not turn it into a 500.
     skipOnError: true,

@@ -65,6 +65,8 @@ export interface KeySpace {
   legacyMigrationLock: string
   /** Held by the replica that runs the index sweep. */
   sweepLock: string
+  /** What @fastify/rate-limit prepends to its counters (one key per token and window). */
+  rateLimitPrefix: string
 }
 
 /** The slot's part of an index key name: `Q2:WARM:u` (u unqualified, q qualified). */
@@ -115,6 +117,7 @@ export function createKeySpace (prefix: string, buckets: number | null = null): 
     legacyIndex: `${prefix}active_contacts`,
     legacyMigration: `${prefix}migrating:active_contacts`,
     legacyMigrationLock: `${prefix}lock:legacy_migration`,
-    sweepLock: `${prefix}lock:index_sweep`
+    sweepLock: `${prefix}lock:index_sweep`,
+    rateLimitPrefix: `${prefix}rate_limit:`
   }
 }

@@ -12,7 +12,7 @@ const bearer = (token: string): Record<string, string> => ({ authorization: `Bea
 
 t.test('past RATE_LIMIT_MAX a token gets 429 with Retry-After; another token has its own budget', async (t) => {
   const ctx = await build(t, LIMITED)
-  const { app, config } = ctx
+  const { app } = ctx
   t.equal((await putState(app, 'contact-1', botState(), bearer(WRITE))).statusCode, 201)
   t.equal((await getState(app, 'contact-1', bearer(WRITE))).statusCode, 200)
   t.equal((await getState(app, 'contact-1', bearer(WRITE))).statusCode, 200)
@@ -25,7 +25,7 @@ t.test('past RATE_LIMIT_MAX a token gets 429 with Retry-After; another token has
   t.equal((await app.inject({ url: '/health/ready' })).statusCode, 200)
 
   // Every master's keys: the counters' names are not tagged, so they may fall on any master.
-  const keys = (await storedKeys(ctx)).filter((key) => key.startsWith(`${config.keyPrefix}rate_limit:`))
+  const keys = (await storedKeys(ctx)).filter((key) => key.startsWith(ctx.keys.rateLimitPrefix))
   t.equal(keys.length, 2, 'one counter per token, shared by every replica')
   t.notOk(keys.some((key) => key.includes(READ) || key.includes(WRITE)), 'keyed by a digest, never the token')
 })
