@@ -8,7 +8,7 @@ import { execFile, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { rmSync } from 'node:fs'
 import { promisify } from 'node:util'
-import { Redis } from 'ioredis'
+import { Cluster, Redis, type ClusterOptions } from 'ioredis'
 import { freeClusterPort } from './free-port.js'
 import { serverDir, spawnRedisServer } from './redis-server.js'
 
@@ -38,8 +38,12 @@ export interface TestRedisCluster {
    * its last slot (Redis 7's cluster-allow-replica-migration).
    */
   masters: ClusterNode[]
+  /** A new ioredis client of the cluster, seeded with every node. */
+  client: (options?: ClusterOptions) => Cluster
   /** How many slots each master owns now, by port (masters only). */
   slotCounts: () => Promise<Map<number, number>>
+  /** The port of the master that owns this key's slot now. */
+  ownerOf: (key: string) => Promise<number>
   /** SIGKILL of every node, then their directories removed. */
   stop: () => Promise<void>
   /** SIGKILL of one node (a master's failure, for the failover tests). */
@@ -56,11 +60,14 @@ interface NodeView {
   ranges: string[]
 }
 
+/** `5461-10922` or `42` as its first and last slot. */
+function bounds (range: string): [number, number] {
+  const [first, last = first] = range.split('-').map(Number) as [number, number?]
+  return [first, last]
+}
+
 function slotCount (ranges: string[]): number {
-  return ranges.reduce((sum, range) => {
-    const [first, last = first] = range.split('-').map(Number) as [number, number?]
-    return sum + last - first + 1
-  }, 0)
+  return ranges.map(bounds).reduce((sum, [first, last]) => sum + last - first + 1, 0)
 }
 
 /** What one node believes: its cluster_state and every node's slots. */
@@ -118,14 +125,23 @@ export async function startRedisCluster ({ masters = 3, replicasPerMaster = 0 }:
   const live = (): number[] => [...children.keys()]
   const nodes = await settle(live())
   const idOf = (port: number): string => nodes.find((node) => node.port === port)?.id ?? ''
+  const slotCounts = async (): Promise<Map<number, number>> => {
+    const view = await settle(live())
+    return new Map(view.filter((node) => node.master).map((node) => [node.port, slotCount(node.ranges)]))
+  }
 
   return {
     nodes: [...ports].map((port) => `${HOST}:${port}`).join(','),
     ports: [...ports],
+    client: (options) => new Cluster([...ports].map((port) => ({ host: HOST, port })), options),
     masters: nodes.filter((node) => node.master).map(({ id, port }) => ({ id, port })),
-    async slotCounts () {
-      const view = await settle(live())
-      return new Map(view.filter((node) => node.master).map((node) => [node.port, slotCount(node.ranges)]))
+    slotCounts,
+    async ownerOf (key) {
+      const [port] = live() as [number]
+      const redis = new Redis({ host: HOST, port, lazyConnect: true })
+      const slot = await redis.cluster('KEYSLOT', key).finally(() => redis.disconnect()) as number
+      const owner = (await settle(live())).find((node) => node.master && node.ranges.map(bounds).some(([first, last]) => first <= slot && slot <= last))
+      return owner?.port ?? -1
     },
     async stop () {
       await Promise.all([...children.values()].map(killNode))
@@ -138,7 +154,7 @@ export async function startRedisCluster ({ masters = 3, replicasPerMaster = 0 }:
       if (child !== undefined) await killNode(child)
     },
     async reshard (fromPort, toPort) {
-      const slots = (await this.slotCounts()).get(fromPort) ?? 0
+      const slots = (await slotCounts()).get(fromPort) ?? 0
       if (slots === 0) return
       await redisCli(['--cluster', 'reshard', `${HOST}:${fromPort}`, '--cluster-from', idOf(fromPort), '--cluster-to', idOf(toPort),
         '--cluster-slots', String(slots), '--cluster-yes'])
