@@ -81,22 +81,23 @@ function redisTimeTable (results: Results): string[] {
   ]
   const present = sources.filter(([, rows]) => rows.length > 0)
   if (present.length === 0) return []
-  const header = ['case', ...present.flatMap(([name]) => [`${name} HTTP p50`, 'Redis', 'busiest', 'scripts', 'µs each'])]
+  const header = ['case', ...present.flatMap(([name]) => [`${name} HTTP p50`, 'Redis', 'busiest', 'commands', 'scripts', 'µs each'])]
   const cells = (results.listingRedisTime[0] === undefined ? results.cluster.listingRedisTime : results.listingRedisTime).map(({ case: name }) => [
     name,
     ...present.flatMap(([, rows]) => {
       const row = rows.find((r) => r.case === name)
       return row === undefined
-        ? ['-', '-', '-', '-', '-']
-        : [ms(row.httpP50), ms(row.redisMs), ms(row.busiestMasterMs), num(row.scriptsPerRequest, 0), num(row.microsPerScript, 0)]
+        ? ['-', '-', '-', '-', '-', '-']
+        : [ms(row.httpP50), ms(row.redisMs), ms(row.busiestMasterMs), num(row.commandsPerRequest, 0), num(row.scriptsPerRequest, 0), num(row.microsPerScript, 0)]
     })
   ])
   const requests = present[0]?.[1][0]?.requests ?? 0
   return [
     '',
     `Where the listing's time goes at ${results.settings.clusterListingSize / 1000}k: ${requests} requests per case, one at a time, SLOWLOG at 0 µs on ` +
-      'every master. Redis: ms of Redis time per request, summed over the masters; busiest: on the busiest master; scripts: ' +
-      'list-page or count-slots runs per request (one per bucket); µs each: their mean time',
+      'every master. Redis: ms of Redis time per request, summed over the masters; busiest: on the busiest master; commands: ' +
+      'sent by the service per request; scripts: list-page or count-slots runs per request (one per bucket; an earlier build\'s ' +
+      'scripts are not recognized); µs each: their mean time',
     '',
     ...aligned(header, cells)
   ]
