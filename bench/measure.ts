@@ -3,6 +3,7 @@
  * `response` events (sub-millisecond floats; autocannon's own histogram rounds to whole ms), for
  * 2xx answers only; anything else is counted and reported.
  */
+import { loadavg } from 'node:os'
 import autocannon, { type Options } from 'autocannon'
 
 export interface Stats {
@@ -17,6 +18,8 @@ export interface Stats {
   /** The failures by status code ('error' for connection errors and timeouts). */
   failuresByStatus?: Record<string, number>
   seconds: number
+  /** The machine's 1-minute load average when the case started: other work on the cores skews it. */
+  loadAverage?: number
 }
 
 export function percentile (sorted: readonly number[], fraction: number): number {
@@ -47,6 +50,7 @@ export interface MeasureHooks {
 
 export async function measure (options: Options, hooks: MeasureHooks = {}): Promise<Stats> {
   const latencies: number[] = []
+  const loadAverage = loadavg()[0] ?? Number.NaN
   let byStatus: Record<string, number> = {}
   const instance = autocannon({ timeout: 30, ...options })
   instance.on('start', () => {
@@ -61,5 +65,5 @@ export async function measure (options: Options, hooks: MeasureHooks = {}): Prom
   const result = await instance
   if (result.errors > 0) byStatus.error = result.errors
   const failures = Object.values(byStatus).reduce((sum, n) => sum + n, 0)
-  return { ...summarize(latencies, result.duration, failures), ...(failures > 0 ? { failuresByStatus: byStatus } : {}) }
+  return { ...summarize(latencies, result.duration, failures), ...(failures > 0 ? { failuresByStatus: byStatus } : {}), loadAverage }
 }

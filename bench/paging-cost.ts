@@ -18,7 +18,7 @@ const service = await startService(redis.url, 'seller:', { REDIS_COMMAND_TIMEOUT
 const admin = new Redis(redis.url)
 try {
   const started = Date.now()
-  await populate(service.url, 0, CONTACTS, Date.now(), log)
+  await populate(redis.url, 'seller:', 0, CONTACTS, Date.now())
   const client = keepAliveClient(service.url, 16)
   let next = 0
   await Promise.all(Array.from({ length: 16 }, async () => {

@@ -1,6 +1,7 @@
 /**
  * The benchmark's child processes: a private redis-server, the built service and the bare
- * Fastify ceiling. Each is stopped by its own pid; all are killed if the benchmark dies.
+ * Fastify ceiling. Each is stopped by its own pid; all are killed if the benchmark dies. (The
+ * private Redis Cluster is the test support's, test/support/redis-cluster.ts.)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -22,8 +23,8 @@ process.on('exit', () => {
 })
 
 /** Starts a child, keeps the tail of its output for error messages, resolves when `ready` says so. */
-function launch (command: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess, output: () => string } {
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+function launch (command: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): { child: ChildProcess, output: () => string } {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   child.once('exit', () => children.delete(child))
   let tail = ''
@@ -63,37 +64,50 @@ export async function startRedis (): Promise<Child> {
   return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child), output }
 }
 
-async function startHttp (what: string, args: string[], env: NodeJS.ProcessEnv, readyPath: string): Promise<Child> {
+/** A Node process serving HTTP; `env` is its whole environment. */
+async function startHttp (what: string, args: string[], env: NodeJS.ProcessEnv, readyPath: string, cwd = ROOT): Promise<Child> {
   const port = await freePort()
-  const { child, output } = launch(process.execPath, args, { ...process.env, ...env, PORT: String(port) })
+  const { child, output } = launch(process.execPath, args, { ...env, PORT: String(port) }, cwd)
   const url = `http://127.0.0.1:${port}`
   await waitFor(what, async () => (await fetch(url + readyPath)).status === 200, child, output)
   return { url, port, stop: () => stopChild(child), output }
 }
 
+/** A single Redis's URL, or the seed nodes (`host:port,...`) and bucket count of a Redis Cluster. */
+export type RedisTarget = string | { clusterNodes: string, buckets: number }
+
+function redisEnv (redis: RedisTarget): NodeJS.ProcessEnv {
+  if (typeof redis === 'string') return { REDIS_URL: redis }
+  return { REDIS_CLUSTER_NODES: redis.clusterNodes, REDIS_CLUSTER_BUCKETS: String(redis.buckets) }
+}
+
 /**
- * The built service (dist/src/server.js) against the given Redis, under its own key prefix, with
+ * The built service (dist/src/server.js of `checkout`, this one by default: another checkout is
+ * an earlier build to compare with) against the given Redis, under its own key prefix, with
  * its default configuration otherwise (BENCH_REDIS_COMMAND_TIMEOUT_MS overrides the command
  * timeout, to time listings that outlast the default 1 s instead of seeing them fail). `env`
  * overrides any of it (the soak runs the periodic sweep and a short idempotency TTL).
  */
-export async function startService (redisUrl: string, keyPrefix: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
+export async function startService (redis: RedisTarget, keyPrefix: string, env: NodeJS.ProcessEnv = {}, checkout = ROOT): Promise<Child> {
   const timeout = process.env.BENCH_REDIS_COMMAND_TIMEOUT_MS
+  // The service refuses REDIS_URL and REDIS_CLUSTER_NODES together: none comes from this process.
+  const { REDIS_URL: _url, REDIS_CLUSTER_NODES: _nodes, ...inherited } = process.env
   return await startHttp('the service', ['dist/src/server.js'], {
+    ...inherited,
     ...(timeout === undefined || timeout === '' ? {} : { REDIS_COMMAND_TIMEOUT_MS: timeout }),
     NODE_ENV: 'production',
     // Without access control, like the ceiling: the two do the same work but for the service's own.
     ALLOW_ANONYMOUS: 'true',
     HOST: '127.0.0.1',
-    REDIS_URL: redisUrl,
+    ...redisEnv(redis),
     LOG_LEVEL: 'warn',
     KEY_PREFIX: keyPrefix,
     SWEEP_INTERVAL_SECONDS: '0',
     ...env
-  }, '/health/ready')
+  }, '/health/ready', checkout)
 }
 
 /** The bare Fastify app, through the same TypeScript loader as this process. */
 export async function startCeiling (): Promise<Child> {
-  return await startHttp('the ceiling server', [...process.execArgv, 'bench/ceiling-server.ts'], {}, '/health')
+  return await startHttp('the ceiling server', [...process.execArgv, 'bench/ceiling-server.ts'], process.env, '/health')
 }

@@ -2,13 +2,18 @@
  * The results of a run: their JSON shape, the ratios drawn from them, and the printed table.
  */
 import type { ListingStats } from './listing.js'
+import type { ListingRedisTime } from './listing-redis-time.js'
 import type { MemoryReport } from './memory.js'
 import type { Stats } from './measure.js'
 import type { Variant } from './prototype-listing.js'
+import type { BotPathResults } from './service-cases.js'
 import type { Settings } from './settings.js'
+import type { Before } from './side-by-side.js'
 
 export interface ListingResult { n: number, case: string, stats: ListingStats }
 export interface PrototypeResult { n: number, variant: Variant, stats: Stats }
+/** What the run measures on the cluster and on an earlier build: the bot's path, the listing at one size. */
+export interface TargetResults { service: BotPathResults, listing: ListingResult[], listingRedisTime: ListingRedisTime[] }
 
 export interface Results {
   date: string
@@ -17,10 +22,16 @@ export interface Results {
   cores: number
   settings: Settings
   ceiling: { get: Stats, put: Stats }
-  service: { put: Stats, get: Stats, turn: Stats, turnRequests: Stats }
+  service: BotPathResults
   listing: ListingResult[]
   prototype: PrototypeResult[]
   memory: MemoryReport | null
+  /** Where the single node's listing time goes, at the largest N (listing-redis-time.ts). */
+  listingRedisTime: ListingRedisTime[]
+  /** The same service on a local Redis Cluster of `masters` masters, with `buckets` buckets. */
+  cluster: TargetResults & { masters: number, buckets: number }
+  /** Single node before the cluster work, to compare this run's single node with. */
+  before: Before
   /** Seconds spent in each phase, population included. */
   phases: Record<string, number>
   /** The machine's 1-minute load average when the run started and ended (other work skews it). */

@@ -25,6 +25,16 @@ export interface Settings {
   listingSizes: number[]
   /** Sizes at which the prototype's algorithm is measured. */
   prototypeSizes: number[]
+  /** Masters of the local Redis Cluster, and the service's REDIS_CLUSTER_BUCKETS on it. */
+  clusterMasters: number
+  clusterBuckets: number
+  /** Active contacts at which the listing is measured on the cluster (and on an earlier build). */
+  clusterListingSize: number
+  /**
+   * A checkout of an earlier commit, built (its dist/src/server.js), measured on single node in
+   * the same run as "before"; null: "before" is bench/results/before-cluster.json.
+   */
+  beforeBuild: string | null
 }
 
 export function loadSettings (): Settings {
@@ -35,6 +45,10 @@ export function loadSettings (): Settings {
     slowSamples: Math.round(positive('BENCH_SLOW_SAMPLES', 3)),
     botContacts: 10_000,
     listingSizes: [1_000, 10_000, 100_000],
-    prototypeSizes: [1_000, 10_000]
+    prototypeSizes: [1_000, 10_000],
+    clusterMasters: 3,
+    clusterBuckets: Math.round(positive('BENCH_CLUSTER_BUCKETS', 12)),
+    clusterListingSize: 100_000,
+    beforeBuild: process.env.BENCH_BEFORE_BUILD === undefined || process.env.BENCH_BEFORE_BUILD === '' ? null : process.env.BENCH_BEFORE_BUILD
   }
 }

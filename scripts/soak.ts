@@ -117,7 +117,7 @@ async function main (): Promise<void> {
   const loadAtStart = loadavg()[0] ?? 0
   try {
     log(`soak: ${settings.seconds} s at ~${settings.requestsPerSecond} req/s, ${settings.contacts} contacts, service ${service.url}, redis ${redis.url}`)
-    await populate(service.url, 0, settings.contacts, Date.now(), log)
+    await populate(redis.url, 'soak:', 0, settings.contacts, Date.now())
     log(`every ${PERIOD_SECONDS} s: until, medians of heap used, heap total, external and RSS (MB), req/s`)
 
     const loadStart = Date.now()
