@@ -35,16 +35,25 @@ process.on('exit', () => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
 })
 
+/** A directory of its own for a server's files, removed when the test process exits. */
+export function serverDir (): string {
+  const dir = mkdtempSync(join(tmpdir(), 'seller-state-redis-'))
+  dataDirs.add(dir)
+  return dir
+}
+
 function persistenceArgs (dataDir: string | null): string[] {
   if (dataDir === null) return ['--save', '', '--appendonly', 'no']
   return ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dataDir]
 }
 
 async function launch (port: number, dataDir: string | null): Promise<ChildProcess> {
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', ...persistenceArgs(dataDir),
-    '--loglevel', 'notice', '--enable-debug-command', 'yes'
-  ], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return await spawnRedisServer(['--port', String(port), ...persistenceArgs(dataDir), '--enable-debug-command', 'yes'])
+}
+
+/** Starts redis-server on loopback with these arguments; resolves once it accepts connections. */
+export async function spawnRedisServer (args: string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--loglevel', 'notice', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   child.once('exit', () => children.delete(child))
   // redis-server prints this line once it accepts connections (after loading its AOF).
@@ -67,8 +76,7 @@ async function launch (port: number, dataDir: string | null): Promise<ChildProce
 
 export async function startRedisServer (port?: number, options: RedisServerOptions = {}): Promise<TestRedisServer> {
   const chosenPort = port ?? await freePort()
-  const dataDir = options.durable === true ? mkdtempSync(join(tmpdir(), 'seller-state-redis-')) : null
-  if (dataDir !== null) dataDirs.add(dataDir)
+  const dataDir = options.durable === true ? serverDir() : null
   let child: ChildProcess | null = await launch(chosenPort, dataDir)
   return {
     url: `redis://127.0.0.1:${chosenPort}`,
