@@ -3,7 +3,7 @@
  * with 2 and a message that names the argument.
  */
 import { parseArgs } from 'node:util'
-import { ConfigError, EnvSchema, parseClusterNodes, type ClusterNode } from '../src/config.js'
+import { EnvSchema, parseClusterNodes, type ClusterNode } from '../src/config.js'
 
 export const USAGE = 'usage: npm run move-to-cluster -- --from <redis-url> --to <host:port,...> [--prefix seller:] [--buckets 12] [--batch 500]'
 
@@ -55,8 +55,8 @@ export function parseMoveArguments (argv: string[]): MoveArguments {
   try {
     to = parseClusterNodes(values.to, '--to')
   } catch (err) {
-    if (err instanceof ConfigError) throw new ArgumentError(err.message.replace(/^Invalid configuration: /, ''))
-    throw err
+    // A ConfigError, worded for the environment variable it usually checks.
+    throw new ArgumentError((err as Error).message.replace(/^Invalid configuration: /, ''))
   }
   const prefix = values.prefix
   // The cluster's key names put the bucket's hash tag after the prefix (keys.ts).

@@ -46,9 +46,12 @@ function progressLine (total: number, startedMs: number): { update: (handled: nu
 async function run (args: MoveArguments): Promise<void> {
   const source = new Redis(args.from, { maxRetriesPerRequest: 2, retryStrategy: retry, lazyConnect: true })
   const target = new Cluster(args.to, { clusterRetryStrategy: retry, lazyConnect: true })
+  // Failures reach us as the rejections of the commands; the events would only repeat them.
+  source.on('error', () => {})
+  target.on('error', () => {})
   try {
-    await source.connect()
-    await target.connect()
+    await source.connect().catch((err: Error) => { throw new Error(`cannot reach --from: ${err.message}`) })
+    await target.connect().catch((err: Error) => { throw new Error(`cannot reach a cluster at --to: ${err.message}`) })
     const startedMs = Date.now()
     const from = createKeySpace(args.prefix)
     const total = await countKeys(source, from, args.batch)
@@ -78,6 +81,6 @@ try {
   process.exit(2)
 }
 run(args).catch((err: unknown) => {
-  console.error(`move-to-cluster failed: ${err instanceof Error ? err.message : String(err)}`, process.env.DEBUG_MOVE === undefined ? "" : err)
+  console.error(`move-to-cluster failed: ${err instanceof Error ? err.message : String(err)}`)
   process.exitCode = 1
 })
