@@ -2,7 +2,8 @@
  * `npm run move-to-cluster` from a private redis-server, filled through the service, to a private
  * 3-master cluster: the service on the cluster then answers every read as the single node did.
  * A second run changes nothing, a contact changed in the cluster is a named conflict and stays,
- * and a run killed midway finishes when run again.
+ * and a run killed midway finishes when run again. Exit codes: 2 for a bad argument, 1 for a
+ * failure (test/scripts/move-to-cluster.test.ts checks every argument).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -19,6 +20,7 @@ import { scanKeys } from '../support/scan-keys.js'
 import { pythonJson, stateDocument } from '../../bench/state-doc.js'
 import { listingContactId } from '../../bench/populate.js'
 import { populateThroughScripts } from '../../bench/populate-scripts.js'
+import { USAGE } from '../../scripts/move-arguments.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BUCKETS = 12
@@ -44,6 +46,7 @@ async function appOn (mode: 'single' | 'cluster', prefix: string): Promise<Fasti
 
 interface Run { code: number | null, stdout: string, stderr: string }
 
+/** The tool, from the private server to the private cluster; `extra` adds or overrides arguments. */
 function startMove (prefix: string, extra: string[] = []): ChildProcess {
   return spawn(process.execPath, ['--import=@tapjs/typescript/import', 'scripts/move-to-cluster.ts',
     '--from', single.url, '--to', cluster.nodes, '--prefix', prefix, '--buckets', String(BUCKETS), ...extra],
@@ -176,4 +179,15 @@ t.test('a run killed midway finishes when run again', async (t) => {
   const onCluster = await appOn('cluster', prefix)
   t.same(await onCluster.indexMaintenance.sweep(), { expired: 0, ghosts: 0, orphans: 0, prototypeStates: 0 }, 'every state is indexed once')
   t.same(await dashboard(onCluster), await dashboard(await appOn('single', prefix)), 'the dashboard reads the same')
+})
+
+t.test('exit codes: 2 for a bad argument, before connecting; 1 for a --to that is not a cluster', async (t) => {
+  const bad = await move('seller:', ['--buckets', 'many'])
+  t.equal(bad.code, 2)
+  t.equal(bad.stderr, `move-to-cluster: --buckets must be an integer from 1 to 1024 (got "many")\n${USAGE}\n`)
+  t.equal(bad.stdout, '')
+  const notCluster = await move('seller:', ['--to', `127.0.0.1:${single.port}`])
+  t.equal(notCluster.code, 1)
+  t.match(notCluster.stderr, /^move-to-cluster failed: cannot reach a cluster at --to: .+\n$/)
+  t.equal(notCluster.stdout, '')
 })
