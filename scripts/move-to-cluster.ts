@@ -15,7 +15,7 @@ import { ArgumentError, parseMoveArguments, USAGE, type MoveArguments } from './
 const NAMED_CONFLICTS = 100
 const PROGRESS_EVERY_MS = 200
 // Give up after this many failed attempts to reach a server.
-const CONNECT_ATTEMPTS = 5
+const CONNECT_ATTEMPTS = 3
 const retry = (attempt: number): number | null => attempt > CONNECT_ATTEMPTS ? null : 200 * attempt
 
 const iso = (ms: number | null): string => ms === null ? 'unknown' : new Date(ms).toISOString()

@@ -25,7 +25,7 @@ import { USAGE } from '../../scripts/move-arguments.js'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BUCKETS = 12
 const CONTACTS = 120
-const RESUME_CONTACTS = 1500
+const RESUME_CONTACTS = 1000
 
 const single = await startRedisServer()
 const cluster = await startRedisCluster()
