@@ -12,8 +12,8 @@ import { ReplyError, type Cluster, type Redis } from 'ioredis'
 import type { KeySpace } from './keys.js'
 import { escapeGlob, type EntryOf } from './index-sweep.js'
 import { defineScripts, reindexState } from './scripts.js'
-import { decodeEnvelope, ENVELOPE_FIELDS, UNREADABLE, type StoredState } from './state-envelope.js'
-import { metaValue } from '../state/index-entry.js'
+import { decodeEnvelope, ENVELOPE_FIELDS, UNREADABLE } from './state-envelope.js'
+import { metaValue, type IndexEntry } from '../state/index-entry.js'
 import { ID_PATTERN } from '../../schemas/common.js'
 
 export interface MoveCounts {
@@ -51,6 +51,7 @@ export interface MoveOptions {
 
 const CONTACT_ID = new RegExp(ID_PATTERN)
 const isBusyKey = (err: Error): boolean => err instanceof ReplyError && err.message.startsWith('BUSYKEY')
+const isWrongType = (err: Error): boolean => err instanceof ReplyError && err.message.startsWith('WRONGTYPE')
 
 async function * scan (redis: Redis, prefix: string, batch: number): AsyncGenerator<string[]> {
   let cursor = '0'
@@ -101,10 +102,24 @@ function replies (results: Array<[Error | null, unknown]> | null, tolerate: (err
 
 interface SourceState extends Copy {
   contactId: string
-  stored: StoredState | null | typeof UNREADABLE
+  /** The etag field as stored (a hash not ours may lack it). */
+  etag: string | null
+  writtenAtMs: number | null
+  /** Where it goes in the indexes; null for a value the service cannot read (copied, not indexed). */
+  entry: IndexEntry | null
 }
 
-const writtenAt = (stored: SourceState['stored']): number | null => stored === null || stored === UNREADABLE ? null : stored.writtenAtMs
+function sourceState (contactId: string, fields: Array<string | null>, copy: Copy, entryOf: EntryOf): SourceState {
+  const stored = decodeEnvelope(fields)
+  const readable = stored !== null && stored !== UNREADABLE
+  return {
+    contactId,
+    ...copy,
+    etag: fields[ENVELOPE_FIELDS.indexOf('etag')] ?? null,
+    writtenAtMs: readable ? stored.writtenAtMs : null,
+    entry: readable ? entryOf(stored.json) : null
+  }
+}
 
 async function moveStates (options: MoveOptions, keys: string[], counts: MoveCounts): Promise<void> {
   const { source, target, from, to, entryOf } = options
@@ -113,33 +128,34 @@ async function moveStates (options: MoveOptions, keys: string[], counts: MoveCou
   // One transaction: each state's fields, TTL and value as of one instant.
   const read = source.multi()
   for (const id of ids) read.type(statePrefix + id).hmget(statePrefix + id, ...ENVELOPE_FIELDS).pttl(statePrefix + id).dumpBuffer(statePrefix + id)
-  const reply = replies(await read.exec(), (err) => err.message.startsWith('WRONGTYPE'))
+  const reply = replies(await read.exec(), isWrongType)
   const states: SourceState[] = []
   for (const [i, contactId] of ids.entries()) {
     const [type, fields, pttl, dump] = reply.slice(4 * i, 4 * i + 4) as [string, Array<string | null>, number, Buffer | null]
     if (type === 'string') counts.prototypeStates++
-    if (type === 'hash' && pttl !== -2 && dump !== null) states.push({ contactId, stored: decodeEnvelope(fields), pttl, dump })
+    if (type === 'hash' && pttl !== -2 && dump !== null) states.push(sourceState(contactId, fields, { pttl, dump }, entryOf))
   }
 
   await Promise.all([...byBucket(to, states)].map(async ([index, group]) => {
     const bucket = to.bucket(index)
     const look = target.pipeline()
-    for (const { contactId } of group) look.hmget(bucket.state(contactId), 'etag', 'at').hget(bucket.indexMeta, contactId)
-    const there = replies(await look.exec(), () => true)
+    for (const { contactId } of group) look.exists(bucket.state(contactId)).hmget(bucket.state(contactId), 'etag', 'at').hget(bucket.indexMeta, contactId)
+    const there = replies(await look.exec(), isWrongType)
     const toCopy: SourceState[] = []
     const toIndex: SourceState[] = []
     for (const [i, state] of group.entries()) {
-      const [existing, meta] = [there[2 * i], there[2 * i + 1]]
-      const [etag, at] = existing instanceof Error ? [null, null] : existing as Array<string | null>
-      const { stored } = state
-      const exists = existing instanceof Error || etag !== null || at !== null
-      if (!exists) toCopy.push(state)
-      else if (stored !== null && stored !== UNREADABLE && etag === stored.etag) {
-        // Copied by an earlier run, which may have died before indexing it.
-        if (meta === null) toIndex.push(state)
-        else counts.skipped++
+      const [exists, fields, meta] = there.slice(3 * i, 3 * i + 3)
+      // A value that is not a hash answers HMGET with an error: another version, whatever it is.
+      const [etag, at] = fields instanceof Error ? [undefined, null] : fields as Array<string | null>
+      if (exists === 0) toCopy.push(state)
+      else if (etag === state.etag) {
+        // Copied by an earlier run, which may have died before indexing it (both without an etag: a hash not ours, copied as it is).
+        if (meta === null && state.entry !== null) {
+          counts.states++
+          toIndex.push(state)
+        } else counts.skipped++
       } else {
-        counts.conflicts.push({ contactId: state.contactId, clusterWrittenAtMs: at === null ? null : Number(at), sourceWrittenAtMs: writtenAt(stored) })
+        counts.conflicts.push({ contactId: state.contactId, clusterWrittenAtMs: at === null ? null : Number(at), sourceWrittenAtMs: state.writtenAtMs })
       }
     }
 
@@ -148,20 +164,20 @@ async function moveStates (options: MoveOptions, keys: string[], counts: MoveCou
     const restored = toCopy.length === 0 ? [] : replies(await write.exec(), isBusyKey)
     for (const [i, state] of toCopy.entries()) {
       // Written in the cluster between our look and our copy: the cluster's version stays.
-      if (restored[i] instanceof Error) counts.conflicts.push({ contactId: state.contactId, clusterWrittenAtMs: null, sourceWrittenAtMs: writtenAt(state.stored) })
+      if (restored[i] instanceof Error) {
+        counts.conflicts.push({ contactId: state.contactId, clusterWrittenAtMs: null, sourceWrittenAtMs: state.writtenAtMs })
+        continue
+      }
+      counts.states++
+      if (state.entry === null) counts.unindexed++
       else toIndex.push(state)
     }
-    counts.states += toIndex.length
-    await Promise.all(toIndex.map(async ({ contactId, stored }) => {
-      const entry = stored === null || stored === UNREADABLE ? null : entryOf(stored.json)
-      if (stored === null || stored === UNREADABLE || entry === null) {
-        counts.unindexed++
-        return
-      }
+    await Promise.all(toIndex.map(async ({ contactId, etag, entry }) => {
+      if (entry === null || etag === null) return
       await reindexState(target, {
         bucket,
         contactId,
-        etag: stored.etag,
+        etag,
         place: bucket.place(metaValue(entry)),
         was: null,
         lastActivityMs: entry.lastInteractionMs,
