@@ -155,13 +155,13 @@ function checkRedisUrl (value: string): void {
 
 const CLUSTER_NODE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/
 
-/** REDIS_CLUSTER_NODES as host and port pairs; an IPv6 address is written in brackets. */
-function parseClusterNodes (value: string): ClusterNode[] {
+/** A node list (REDIS_CLUSTER_NODES, or `name`) as host and port pairs; an IPv6 address is written in brackets. */
+export function parseClusterNodes (value: string, name = 'REDIS_CLUSTER_NODES'): ClusterNode[] {
   return value.split(',').map((entry, i) => {
     const match = CLUSTER_NODE.exec(entry.trim())
     const port = Number(match?.[2])
     if (match === null || !(port >= 1 && port <= 65535)) {
-      throw new ConfigError(`Invalid configuration: REDIS_CLUSTER_NODES entry ${i + 1} must be host:port (got ${JSON.stringify(entry.trim())})`)
+      throw new ConfigError(`Invalid configuration: ${name} entry ${i + 1} must be host:port (got ${JSON.stringify(entry.trim())})`)
     }
     return { host: (match[1] as string).replace(/^\[(.*)\]$/, '$1'), port }
   })

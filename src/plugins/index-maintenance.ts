@@ -14,7 +14,8 @@ import { sweepIndex, sweepIndexIfLeader, type EntryOf, type SweepReport } from '
 import { parseDocument, UnreadableDocumentError } from '../state/conversation-summary.js'
 import { indexEntryOf } from '../state/index-entry.js'
 
-const entryOf: EntryOf = (json) => {
+/** Where a stored document goes in the indexes (null: not a state document), for the sweep and the move to a cluster. */
+export const entryOf: EntryOf = (json) => {
   try {
     return indexEntryOf(parseDocument(json))
   } catch (err) {

@@ -33,7 +33,7 @@ const REMEMBERED_PLACES = 100_000
 const MAX_PLACE_TRIES = 3
 
 /** A content hash: identical documents share an ETag, so a retried PUT causes no conflict. */
-function entityTag (json: string): string {
+export function entityTag (json: string): string {
   return createHash('sha1').update(json).digest('base64url')
 }
 

@@ -41,7 +41,8 @@ async function inBatches (scan: (cursor: string) => Promise<[string, string[]]>,
   } while (cursor !== '0')
 }
 
-const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&')
+/** A text as a SCAN MATCH pattern matches it literally. */
+export const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&')
 
 /** Ghosts: entries whose state is gone, found from the active index and from the meta (an entry may have lost one and kept the other). */
 async function removeGhosts (redis: RedisClient, bucket: BucketKeys): Promise<number> {

@@ -43,6 +43,8 @@ export interface BucketKeys {
   place: (meta: string) => Place
   /** The remembered response of a write made with an Idempotency-Key, scoped to its contact. */
   idempotency: (contactId: string, key: string) => string
+  /** Prefix of every such record of the bucket, `<contact id>:<key>` follows; the move to a cluster scans for it. */
+  idempotencyPrefix: string
   /** Stream of the changes of the bucket's conversations (change-stream.ts), written by the scripts. */
   events: string
 }
@@ -76,6 +78,7 @@ export function slotName ({ stage, temperature, qualified }: IndexSlot): string 
 
 function bucketKeys (base: string): BucketKeys {
   const statePrefix = `${base}state:`
+  const idempotencyPrefix = `${base}idempotency:`
   const activity = (slot: string): string => `${base}activity:${slot}`
   // Location ids contain no ':' (ID_PATTERN), so the slot part cannot be forged.
   const locationActivity = (locationId: string, slot: string): string => `${base}location:${locationId}:${slot}`
@@ -94,7 +97,8 @@ function bucketKeys (base: string): BucketKeys {
       return { meta, activity: activity(slot), location: locationActivity(meta.slice(bar + 1), slot) }
     },
     // Contact ids contain no ':', so a key can never reach another contact's records.
-    idempotency: (contactId, key) => `${base}idempotency:${contactId}:${key}`,
+    idempotency: (contactId, key) => `${idempotencyPrefix}${contactId}:${key}`,
+    idempotencyPrefix,
     events: `${base}events`
   }
 }
