@@ -1,11 +1,13 @@
 /**
  * `npm run move-to-cluster -- --from <redis-url> --to <host:port,...> [--prefix seller:]
  * [--buckets 12] [--batch 500]`: copies a single Redis's seller state into a Redis Cluster
- * (src/redis/cluster-move.ts says how). Run it again to resume after a crash or to check: a second
+ * (src/redis/cluster-move.ts says how); the cluster's credentials and TLS come from REDIS_USERNAME,
+ * REDIS_PASSWORD, REDIS_TLS and REDIS_TLS_CA_FILE, as the service reads them. Run it again to resume after a crash or to check: a second
  * run copies nothing. Exit codes: 0 done (conflicts are reported, not failures), 1 failure,
  * 2 bad arguments.
  */
-import { Cluster, Redis } from 'ioredis'
+import { readFileSync } from 'node:fs'
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { createKeySpace } from '../src/redis/keys.js'
 import { moveToCluster, countKeys, type Conflict } from '../src/redis/cluster-move.js'
 import { entryOf } from '../src/plugins/index-maintenance.js'
@@ -43,9 +45,23 @@ function progressLine (total: number, startedMs: number): { update: (handled: nu
   }
 }
 
+/**
+ * The cluster's credentials and TLS, from the variables the service reads (README, Configuration),
+ * so that the move and the service reach a managed cluster the same way.
+ */
+function targetOptions (env: NodeJS.ProcessEnv): ClusterOptions {
+  const tls = env.REDIS_TLS === 'true' || (env.REDIS_TLS_CA_FILE ?? '') !== ''
+  const redisOptions: RedisOptions = {
+    ...(env.REDIS_USERNAME ? { username: env.REDIS_USERNAME } : {}),
+    ...(env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {}),
+    ...(tls ? { tls: env.REDIS_TLS_CA_FILE ? { ca: readFileSync(env.REDIS_TLS_CA_FILE, 'utf8') } : {} } : {})
+  }
+  return { clusterRetryStrategy: retry, lazyConnect: true, redisOptions, ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}) }
+}
+
 async function run (args: MoveArguments): Promise<void> {
   const source = new Redis(args.from, { maxRetriesPerRequest: 2, retryStrategy: retry, lazyConnect: true })
-  const target = new Cluster(args.to, { clusterRetryStrategy: retry, lazyConnect: true })
+  const target = new Cluster(args.to, targetOptions(process.env))
   // Failures reach us as the rejections of the commands; the events would only repeat them.
   source.on('error', () => {})
   target.on('error', () => {})
