@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import t from 'tap'
 import ts from 'typescript'
@@ -47,7 +47,7 @@ function imageConfiguration (): { env: Env, cmd: string[] } {
 }
 
 /**
- * What `npm run build` emits (the files and options of tsconfig.build.json), without its type
+ * What `npm run build` emits (the files and options of tsconfig.build.json, and the Lua scripts), without its type
  * check, which CI's build step runs: a whole tsc run takes most of this file's time limit on a
  * busy machine.
  */
@@ -63,6 +63,8 @@ function build (outDir: string): void {
     mkdirSync(dirname(target), { recursive: true })
     writeFileSync(target, ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file }).outputText)
   }
+  // The Lua scripts travel beside the code, as package.json's build copies them.
+  cpSync('src/redis/lua', join(outDir, 'src/redis/lua'), { recursive: true })
 }
 
 const outDir = join('tmp', `local-stack-${randomUUID()}`)
