@@ -112,9 +112,8 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
       const etag = entityTag(json)
       const bucket = keys.of(contactId)
       const place = bucket.place(metaValue(entry))
-      // Unknown here: a create is nowhere yet; an update most often stays in its place.
-      const guess = options.preconditions.ifNoneMatchAny ? '' : place.meta
-      const reply = await runWrite(bucket, contactId, guess, async (was) => await writeState(redis, {
+      // Unknown here: the script also accepts a contact that is nowhere yet or already there.
+      const reply = await runWrite(bucket, contactId, place.meta, async (was) => await writeState(redis, {
         bucket,
         contactId,
         recordKey: bucket.idempotency(contactId, options.idempotency?.key ?? ''),

@@ -27,11 +27,13 @@
 local state, id = KEYS[1], ARGV[2]
 local request = write_request(6)
 local found = state_kind(state)
-local refused = write_refusal(ARGV[1], state, found, KEYS[2], KEYS[3], request) or moved(KEYS[4], id, ARGV[3])
+local refused = write_refusal(ARGV[1], state, found, KEYS[2], KEYS[3], request)
 if refused then return refused end
+local actual, elsewhere = current_place(KEYS[4], id, ARGV[3], ARGV[3])
+if elsewhere then return elsewhere end
 
 local idx = { expiry = KEYS[2], meta = KEYS[4], started = KEYS[5] }
-local place = ARGV[3] ~= '' and { meta = ARGV[3], activity = KEYS[7], location = KEYS[8] } or nil
+local place = actual and { meta = actual, activity = KEYS[7], location = KEYS[8] } or nil
 unindex(idx, change_stream(KEYS[6], ARGV[4], ARGV[5]), id, place, 'deleted')
 if found.exists then redis.call('DEL', state) end
 remember(KEYS[3], request, '204', '')

@@ -1,7 +1,8 @@
 --[[
   Writes one contact's state and its place in the listing indexes, in one step, after the checks
-  every write makes (write-checks.lua). Nothing is written when the contact's place is not the one
-  the caller named: the answer {'moved', place} makes it ask again with that place's keys.
+  every write makes (write-checks.lua). Nothing is written when the contact is in a place other
+  than the two the caller named (where it believes it is, where it goes): the answer
+  {'moved', place} makes it ask again with that place's keys.
 
   KEYS[1]  state          the contact's hash
   KEYS[2]  expiry         the bucket's active index
@@ -37,8 +38,10 @@
 local state, id = KEYS[1], ARGV[2]
 local request = write_request(14)
 local found = state_kind(state)
-local refused = write_refusal(ARGV[1], state, found, KEYS[2], KEYS[3], request) or moved(KEYS[4], id, ARGV[8])
+local refused = write_refusal(ARGV[1], state, found, KEYS[2], KEYS[3], request)
 if refused then return refused end
+local actual, elsewhere = current_place(KEYS[4], id, ARGV[8], ARGV[7])
+if elsewhere then return elsewhere end
 
 -- A value that is not ours (a prototype pickle, a hand-made hash) is replaced whole.
 if found.exists and not found.ours then redis.call('DEL', state) end
@@ -50,7 +53,9 @@ redis.call('PEXPIRE', state, ttl)
 
 local idx = { expiry = KEYS[2], meta = KEYS[4], started = KEYS[5] }
 local place = { meta = ARGV[7], activity = KEYS[7], location = KEYS[8] }
-local was = ARGV[8] ~= '' and { meta = ARGV[8], activity = KEYS[9], location = KEYS[10] } or nil
+local was = nil
+if actual == place.meta then was = place
+elseif actual then was = { meta = actual, activity = KEYS[9], location = KEYS[10] } end
 -- Where the contact was, so that a filtered feed can tell it left.
 local was_activity = was and redis.call('ZSCORE', was.activity, id) or ''
 local last_activity = ARGV[9] ~= '' and ARGV[9] or now

@@ -73,10 +73,11 @@ local function remember (record, request, status, etag)
   redis.call('PEXPIRE', record, request.record_ttl)
 end
 
--- The caller names the contact's place in the indexes, read before; nil when that is still it,
--- else the refusal that makes the caller ask again with the keys of the place it has now.
-local function moved (meta, id, believed)
+-- The contact's place in the indexes now (nil for none), and nil; or nil and the refusal that
+-- makes the caller ask again with that place's keys. The caller gave the keys of the place it
+-- believes the contact has, and of the place it goes to: any other place is one it cannot leave.
+local function current_place (meta, id, believed, target)
   local actual = redis.call('HGET', meta, id)
-  if (actual or '') ~= believed then return {'moved', actual or ''} end
-  return nil
+  if actual and actual ~= believed and actual ~= target then return nil, {'moved', actual} end
+  return actual, nil
 end
