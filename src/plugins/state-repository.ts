@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { BucketKeys, KeySpace, Place } from '../redis/keys.js'
 import type { RedisClient } from '../redis/client.js'
-import { defineScripts, deleteState, writeState, type WriteRequest } from '../redis/scripts.js'
+import { defineScripts, deleteState, UNREPLICATED, writeState, type ReplicaAck, type WriteRequest } from '../redis/scripts.js'
 import { isWrongType, whileAvailable } from '../redis/availability.js'
 import { migrateLegacyIndex } from '../redis/legacy-index.js'
 import { decodeEnvelope, ENVELOPE_FIELDS, ENVELOPE_VERSION, UNREADABLE, type StoredState } from '../redis/state-envelope.js'
@@ -19,12 +19,14 @@ import { RecentPlaces } from '../redis/recent-places.js'
 import type { WriteDeadline } from '../redis/write-deadline.js'
 import { metaValue } from '../state/index-entry.js'
 import type { PreconditionFailure, RefusedWrite, StateRepository, WriteOptions } from '../state/state-store.js'
-import { RedisUnavailableError, StateUnreadableError } from '../errors.js'
+import { RedisUnavailableError, ReplicationUnconfirmedError, StateUnreadableError } from '../errors.js'
 
 export interface StateRepositoryOptions {
   stateTtlSeconds: number
   idempotencyTtlSeconds: number
   requirePrecondition: boolean
+  /** REDIS_MIN_REPLICAS_ACK and how long a write may wait for those replicas. */
+  replicaAck: ReplicaAck
 }
 
 // Contacts whose place a replica remembers (about 100 bytes each).
@@ -72,6 +74,8 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
       }
       // Seen only if Redis answered just in time after all: the write was not done.
       if (reply[0] === 'deadline_passed') throw new RedisUnavailableError()
+      // Done on the primary, maybe, but not known to be on the replicas asked for.
+      if (reply[0] === UNREPLICATED) throw new ReplicationUnconfirmedError(opts.replicaAck.replicas)
       if (reply[0] !== 'moved') return reply
       believed = reply[1] ?? ''
       places.set(contactId, believed)
@@ -128,7 +132,8 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
         lastActivityMs: entry.lastInteractionMs,
         startedMs: entry.conversationStartedMs,
         rowSource: entry.rowSource,
-        request: writeRequest(options)
+        request: writeRequest(options),
+        replicaAck: opts.replicaAck
       }))
       const refused = refusal(reply)
       if (refused !== null) return refused
@@ -144,7 +149,8 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
         recordKey: bucket.idempotency(contactId, options.idempotency?.key ?? ''),
         was,
         deadlineMs: deadline.next(),
-        request: writeRequest(options)
+        request: writeRequest(options),
+        replicaAck: opts.replicaAck
       }))
       const refused = refusal(reply)
       if (refused !== null) return refused

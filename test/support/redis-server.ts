@@ -51,9 +51,16 @@ async function launch (port: number, dataDir: string | null): Promise<ChildProce
   return await spawnRedisServer(['--port', String(port), ...persistenceArgs(dataDir), '--enable-debug-command', 'yes'])
 }
 
+export interface SpawnOptions {
+  /** A configuration file, which redis-server takes only as its first argument (a sentinel needs one it can rewrite). */
+  configFile?: string
+  /** The line that says the process is ready; a sentinel prints another than a server. */
+  readyLine?: string
+}
+
 /** Starts redis-server on loopback with these arguments; resolves once it accepts connections. */
-export async function spawnRedisServer (args: string[]): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--loglevel', 'notice', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+export async function spawnRedisServer (args: string[], { configFile, readyLine = 'Ready to accept connections' }: SpawnOptions = {}): Promise<ChildProcess> {
+  const child = spawn('redis-server', [...(configFile === undefined ? [] : [configFile]), '--bind', '127.0.0.1', '--loglevel', 'notice', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   child.once('exit', () => children.delete(child))
   // redis-server prints this line once it accepts connections (after loading its AOF).
@@ -61,7 +68,7 @@ export async function spawnRedisServer (args: string[]): Promise<ChildProcess> {
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
-      if (output.includes('Ready to accept connections')) resolve()
+      if (output.includes(readyLine)) resolve()
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
