@@ -8,10 +8,11 @@ import type { Redis } from 'ioredis'
 /** Listens to the client's sentinel errors; returns the reason of the latest, until it is ready. */
 export function watchSentinels (redis: Redis, name: string): () => string | null {
   let issue: string | null = null
-  // ioredis: "connected to sentinel host:port successfully, but got an invalid reply: null" when
-  // the sentinel monitors no group of that name; "failed to connect to sentinel ..." otherwise.
+  // ioredis, of a sentinel that monitors no group of that name: "failed to connect to sentinel
+  // host:port because ERR No such master with that name" (its SENTINEL SENTINELS <name> fails) or
+  // "connected ... successfully, but got an invalid reply: null"; of one it cannot reach, the error of the link.
   redis.on('sentinelError', (err: Error) => {
-    issue = /successfully, but got an invalid reply/.test(err.message)
+    issue = /No such master|successfully, but got an invalid reply/.test(err.message)
       ? `No sentinel knows the master group ${JSON.stringify(name)} (REDIS_SENTINEL_NAME)`
       : 'No sentinel is reachable (REDIS_SENTINELS)'
   })
