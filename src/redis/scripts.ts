@@ -6,7 +6,7 @@
  * halfway.
  */
 import type { BucketKeys, Place } from './keys.js'
-import type { RedisClient } from './client.js'
+import { isCluster, refreshSlots, type RedisClient } from './client.js'
 import { luaSource } from './lua-source.js'
 import { EVENTS_MAX_AGE_MS, EVENTS_MAX_LENGTH } from './change-stream.js'
 
@@ -47,13 +47,21 @@ export const UNREPLICATED = 'unreplicated'
  */
 async function runWrite (redis: RedisClient, name: ScriptName, keys: string[], args: Array<string | number>, ack: ReplicaAck = { replicas: 0, timeoutMs: 0 }): Promise<string[]> {
   if (ack.replicas === 0) return await run(redis, name, keys, args)
-  const pipeline = redis.pipeline()
-  ;(pipeline as unknown as Runner)[name](keys.length, ...keys, ...args)
-  pipeline.wait(ack.replicas, ack.timeoutMs)
-  const [[scriptError, reply], [waitError, confirmed]] = await pipeline.exec() as Array<[Error | null, unknown]> as [[Error | null, string[]], [Error | null, number]]
-  if (scriptError !== null) throw scriptError
-  if (waitError !== null) throw waitError
-  return confirmed < ack.replicas ? [UNREPLICATED, String(confirmed)] : reply
+  for (let attempt = 1; ; attempt++) {
+    const pipeline = redis.pipeline()
+    ;(pipeline as unknown as Runner)[name](keys.length, ...keys, ...args)
+    pipeline.wait(ack.replicas, ack.timeoutMs)
+    const [[scriptError, reply], [waitError, confirmed]] = await pipeline.exec() as Array<[Error | null, unknown]> as [[Error | null, string[]], [Error | null, number]]
+    // ioredis redirects a pipeline only when all of it was refused: a script MOVED to another
+    // master (a failover) ran nowhere. Learn the new map and send it there, once.
+    if (scriptError !== null && attempt === 1 && isCluster(redis) && scriptError.message.startsWith('MOVED ')) {
+      await refreshSlots(redis)
+      continue
+    }
+    if (scriptError !== null) throw scriptError
+    if (waitError !== null) throw waitError
+    return confirmed < ack.replicas ? [UNREPLICATED, String(confirmed)] : reply
+  }
 }
 
 const stream = [EVENTS_MAX_LENGTH, EVENTS_MAX_AGE_MS]

@@ -74,7 +74,9 @@ for (const replicasAck of [0, 1]) {
     rows.push(tableRow('Sentinel', replicasAck, run, lost))
     t.comment(rows.at(-1) as string)
 
-    t.same([...run.statuses.keys()].filter((label) => !allowedDuringFailover(label)), [], 'every answer is a 2xx, a 503 with Retry-After, or a 409/412')
+    const unexpected = [...run.statuses.keys()].filter((label) => !allowedDuringFailover(label))
+    t.same(unexpected, [], 'every answer is a 2xx, a 503 with Retry-After, or a 409/412')
+    if (unexpected.length > 0) t.comment(service.logLines().filter((line) => Number(line.level) >= 50).slice(0, 3).map((line) => JSON.stringify(line.err ?? line.msg)).join('\n'))
     t.ok(run.slowestMs < SLOWEST_ALLOWED_MS, `no answer took more than ${SLOWEST_ALLOWED_MS} ms (slowest ${run.slowestMs.toFixed(0)} ms)`)
     t.not(run.firstWriteMs, null, 'writes succeed again, the service never restarted')
     t.equal((await http.send('GET', '/health/ready')).status, 200, 'the same service process is ready again')
