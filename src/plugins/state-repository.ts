@@ -63,20 +63,33 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
    * not know), then again with the place the script names if that was wrong. If the index key
    * holds the prototype's SET (recreated since start-up), migrates it and runs the script again.
    */
-  async function runWrite (bucket: BucketKeys, contactId: string, guess: string, script: (was: Place | null) => Promise<string[]>): Promise<string[]> {
+  async function runWrite (bucket: BucketKeys, contactId: string, guess: string, script: (was: Place | null, replicaAck: ReplicaAck) => Promise<string[]>): Promise<string[]> {
     let believed = places.get(contactId) ?? guess
+    let unconfirmed = false
+    // Every try waits for the replicas, but all of them together no longer than one WAIT's time
+    // (0 would make WAIT block for ever).
+    const waitUntil = Date.now() + opts.replicaAck.timeoutMs
+    const replicaAck = (): ReplicaAck => ({ ...opts.replicaAck, timeoutMs: Math.max(1, waitUntil - Date.now()) })
+    // The script's own reply, and whether the replicas asked for confirmed it (scripts.ts).
+    const attempt = async (): Promise<string[]> => {
+      const reply = await whileAvailable(script(believed === '' ? null : bucket.place(believed), replicaAck()))
+      unconfirmed = reply[0] === UNREPLICATED
+      return unconfirmed ? reply.slice(1) : reply
+    }
     for (let tries = 1; ; tries++) {
-      let reply = await whileAvailable(script(believed === '' ? null : bucket.place(believed)))
+      let reply = await attempt()
       if (reply[0] === 'index_not_ours') {
         await migrateLegacyIndex(redis, keys)
-        reply = await whileAvailable(script(believed === '' ? null : bucket.place(believed)))
+        reply = await attempt()
         if (reply[0] === 'index_not_ours') throw new Error(`The index key ${bucket.activeIndex} holds a ${String(reply[1])}`)
       }
       // Seen only if Redis answered just in time after all: the write was not done.
       if (reply[0] === 'deadline_passed') throw new RedisUnavailableError()
-      // Done on the primary, maybe, but not known to be on the replicas asked for.
-      if (reply[0] === UNREPLICATED) throw new ReplicationUnconfirmedError(opts.replicaAck.replicas)
-      if (reply[0] !== 'moved') return reply
+      if (reply[0] !== 'moved') {
+        // Done on the primary, maybe, but not known to be on the replicas asked for.
+        if (unconfirmed) throw new ReplicationUnconfirmedError(opts.replicaAck.replicas)
+        return reply
+      }
       believed = reply[1] ?? ''
       places.set(contactId, believed)
       if (tries === MAX_PLACE_TRIES) throw new RedisUnavailableError()
@@ -118,7 +131,7 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
       const place = bucket.place(metaValue(entry))
       // Unknown here: a create is nowhere yet; an update most often stays in its place.
       const guess = options.preconditions.ifNoneMatchAny ? '' : place.meta
-      const reply = await runWrite(bucket, contactId, guess, async (was) => await writeState(redis, {
+      const reply = await runWrite(bucket, contactId, guess, async (was, replicaAck) => await writeState(redis, {
         bucket,
         contactId,
         recordKey: bucket.idempotency(contactId, options.idempotency?.key ?? ''),
@@ -133,7 +146,7 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
         startedMs: entry.conversationStartedMs,
         rowSource: entry.rowSource,
         request: writeRequest(options),
-        replicaAck: opts.replicaAck
+        replicaAck
       }))
       const refused = refusal(reply)
       if (refused !== null) return refused
@@ -143,14 +156,14 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
 
     async delete (contactId, options) {
       const bucket = keys.of(contactId)
-      const reply = await runWrite(bucket, contactId, '', async (was) => await deleteState(redis, {
+      const reply = await runWrite(bucket, contactId, '', async (was, replicaAck) => await deleteState(redis, {
         bucket,
         contactId,
         recordKey: bucket.idempotency(contactId, options.idempotency?.key ?? ''),
         was,
         deadlineMs: deadline.next(),
         request: writeRequest(options),
-        replicaAck: opts.replicaAck
+        replicaAck
       }))
       const refused = refusal(reply)
       if (refused !== null) return refused

@@ -36,7 +36,10 @@ export interface ReplicaAck {
   timeoutMs: number
 }
 
-/** The reply a write script's caller gets when fewer replicas than asked confirmed the write in time. */
+/**
+ * Put before a write script's reply when fewer replicas than asked confirmed in time: the caller
+ * still reads the reply (a script that wrote nothing, as 'moved', is tried again).
+ */
 export const UNREPLICATED = 'unreplicated'
 
 /**
@@ -60,7 +63,7 @@ async function runWrite (redis: RedisClient, name: ScriptName, keys: string[], a
     }
     if (scriptError !== null) throw scriptError
     if (waitError !== null) throw waitError
-    return confirmed < ack.replicas ? [UNREPLICATED, String(confirmed)] : reply
+    return confirmed < ack.replicas ? [UNREPLICATED, ...reply] : reply
   }
 }
 
