@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { Cluster, Redis, type ClusterOptions } from 'ioredis'
 import { freeClusterPort } from './free-port.js'
-import { serverDir, spawnRedisServer } from './redis-server.js'
+import { replicaInSync, REPLICATION_ARGS, serverDir, spawnRedisServer } from './redis-server.js'
 
 const HOST = '127.0.0.1'
 const SLOTS = 16384
@@ -122,13 +122,15 @@ export async function startRedisCluster ({ masters = 3, replicasPerMaster = 0, n
   const dirs = new Map([...ports].map((port) => [port, serverDir()]))
   const spawnNode = async (port: number): Promise<ChildProcess> => await spawnRedisServer([
     '--port', String(port), '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs),
-    '--dir', dirs.get(port) as string, '--save', '', '--appendonly', 'no'
+    '--dir', dirs.get(port) as string, '--save', '', '--appendonly', 'no', ...REPLICATION_ARGS
   ])
   const children = new Map<number, ChildProcess>(await Promise.all([...ports].map(async (port) => [port, await spawnNode(port)] as const)))
   await redisCli(['--cluster', 'create', ...[...ports].map((port) => `${HOST}:${port}`),
     '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'])
   const live = (): number[] => [...children.keys()]
   const nodes = await settle(live())
+  // A replica that has not finished its first sync holds nothing, and will not fail over.
+  await Promise.all(nodes.filter((node) => !node.master).map(async (node) => await replicaInSync(node.port)))
   const idOf = (port: number): string => nodes.find((node) => node.port === port)?.id ?? ''
   const slotCounts = async (): Promise<Map<number, number>> => {
     const view = await settle(live())

@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { freePort } from './free-port.js'
-import { serverDir, spawnRedisServer } from './redis-server.js'
+import { replicaInSync, REPLICATION_ARGS, serverDir, spawnRedisServer } from './redis-server.js'
 
 const HOST = '127.0.0.1'
 
@@ -54,12 +54,16 @@ export async function startRedisSentinel ({ name = 'seller', replicas = 1, senti
   const startData = async (port: number, primaryPort: number | null): Promise<void> => {
     const dir = serverDir()
     dirs.push(dir)
-    dataNodes.set(port, await spawnRedisServer(['--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no',
+    dataNodes.set(port, await spawnRedisServer(['--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no', ...REPLICATION_ARGS,
       ...(primaryPort === null ? [] : ['--replicaof', HOST, String(primaryPort)])]))
   }
   const primaryPort = await freePort()
   await startData(primaryPort, null)
-  for (let i = 0; i < replicas; i++) await startData(await freePort(), primaryPort)
+  const replicaPorts: number[] = []
+  for (let i = 0; i < replicas; i++) replicaPorts.push(await freePort())
+  for (const port of replicaPorts) await startData(port, primaryPort)
+  // A replica that has not finished its first sync holds nothing: a failover to it would lose all.
+  await Promise.all(replicaPorts.map(replicaInSync))
 
   const sentinelPorts: number[] = []
   for (let i = 0; i < sentinels; i++) {
@@ -105,6 +109,7 @@ export async function startRedisSentinel ({ name = 'seller', replicas = 1, senti
     },
     async restart (port) {
       await startData(port, await askSentinel())
+      await replicaInSync(port)
     },
     async stop () {
       await Promise.all([...dataNodes.values(), ...others].map(killProcess))
