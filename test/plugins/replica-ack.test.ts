@@ -8,7 +8,7 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { build, getState, privateRedis, putState } from '../helper.js'
 import { botState } from '../fixtures/bot-state.js'
-import { spawnRedisServer } from '../support/redis-server.js'
+import { serverDir, spawnRedisServer } from '../support/redis-server.js'
 import { freePort } from '../support/free-port.js'
 
 const COMMAND_TIMEOUT_MS = 500
@@ -27,7 +27,8 @@ t.test('no replica confirms: 503 REPLICATION_UNCONFIRMED; the same Idempotency-K
   t.ok(tookMs < COMMAND_TIMEOUT_MS * 2, `answered within twice the command timeout (${tookMs} ms): the tries of a write share one WAIT time`)
   t.equal((await getState(app, 'c-ack')).statusCode, 200, 'here the write landed on the primary: the client could not know')
 
-  const replica = await spawnRedisServer(['--port', String(await freePort()), '--save', '', '--appendonly', 'no', '--replicaof', '127.0.0.1', String(primary.port)])
+  // A directory of its own: a replica stores the snapshot of its first sync in it.
+  const replica = await spawnRedisServer(['--port', String(await freePort()), '--dir', serverDir(), '--save', '', '--appendonly', 'no', '--replicaof', '127.0.0.1', String(primary.port)])
   t.teardown(() => { replica.kill('SIGKILL') })
   const admin = new Redis(primary.url)
   t.teardown(() => admin.disconnect())
