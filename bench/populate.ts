@@ -41,7 +41,7 @@ export async function populate (target: RedisTarget, keyPrefix: string, from: nu
     const deadline = createWriteDeadline(redis, COMMAND_TIMEOUT_MS)
     await deadline.synchronize()
     const repository = createStateRepository(redis, keySpace, deadline,
-      { stateTtlSeconds: STATE_TTL_SECONDS, idempotencyTtlSeconds: 1, requirePrecondition: false })
+      { stateTtlSeconds: STATE_TTL_SECONDS, idempotencyTtlSeconds: 1, requirePrecondition: false, replicaAck: { replicas: 0, timeoutMs: 0 } })
     let next = from
     const failures: string[] = []
     const writer = async (): Promise<void> => {

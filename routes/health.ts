@@ -40,7 +40,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await whileAvailable(app.redis.ping())
       memory = await whileAvailable(redisMemory(app.redis))
     } catch (err) {
-      return unready(unreadyReason(err, app.redis.status))
+      return unready(unreadyReason(err, app.redis.status, app.redisConnectionIssue()))
     }
     // With noeviction, writes fail for everyone once maxmemory is reached: step aside before.
     const used = memory.usedRatio

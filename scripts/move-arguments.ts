@@ -3,13 +3,13 @@
  * with 2 and a message that names the argument.
  */
 import { parseArgs } from 'node:util'
-import { EnvSchema, parseClusterNodes, type ClusterNode } from '../src/config.js'
+import { EnvSchema, parseNodes, type RedisNode } from '../src/config.js'
 
 export const USAGE = 'usage: npm run move-to-cluster -- --from <redis-url> --to <host:port,...> [--prefix seller:] [--buckets 12] [--batch 500]'
 
 export interface MoveArguments {
   from: string
-  to: ClusterNode[]
+  to: RedisNode[]
   prefix: string
   buckets: number
   batch: number
@@ -51,9 +51,9 @@ export function parseMoveArguments (argv: string[]): MoveArguments {
   // Credentials stay out of the message.
   if (!/^rediss?:\/\/[^\s]+$/.test(values.from)) throw new ArgumentError('--from must be a redis:// or rediss:// URL')
   if (values.to === undefined) throw new ArgumentError('--to is required: seed nodes of the cluster, as host:port,host:port')
-  let to: ClusterNode[]
+  let to: RedisNode[]
   try {
-    to = parseClusterNodes(values.to, '--to')
+    to = parseNodes('--to', values.to)
   } catch (err) {
     // A ConfigError, worded for the environment variable it usually checks.
     throw new ArgumentError((err as Error).message.replace(/^Invalid configuration: /, ''))

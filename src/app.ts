@@ -24,6 +24,7 @@ import rateLimiting from './plugins/rate-limiting.js'
 import loadShedding from './plugins/load-shedding.js'
 import redisPlugin from './plugins/redis.js'
 import stateRepository from './plugins/state-repository.js'
+import { replicaWaitMs } from './redis/write-deadline.js'
 import metrics from './plugins/metrics.js'
 import indexMaintenance from './plugins/index-maintenance.js'
 import listingRepository from './plugins/listing-repository.js'
@@ -51,7 +52,7 @@ export interface BuildOptions {
  * pino settings shared by every deployment: never log credentials. A failed Redis command's
  * arguments hold the document it carried (personal data) and the request's Idempotency-Key.
  */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'config.redisUrl', 'config.redisPassword', 'err.command.args']
+export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'config.redisUrl', 'config.redisPassword', 'config.redisSentinel.password', 'err.command.args']
 
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -103,7 +104,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(stateRepository, {
     stateTtlSeconds: config.stateTtlSeconds,
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
-    requirePrecondition: config.requirePrecondition
+    requirePrecondition: config.requirePrecondition,
+    replicaAck: { replicas: config.minReplicasAck, timeoutMs: replicaWaitMs(config.redisCommandTimeoutMs) }
   })
   await app.register(listingRepository)
   await app.register(httpMetrics)

@@ -25,6 +25,10 @@ export const EnvSchema = Type.Object({
     description: 'redis:// or rediss:// URL, credentials and database included'
   }),
   REDIS_CLUSTER_NODES: Type.String({ default: '', description: 'Seed nodes of a Redis Cluster, host:port,host:port,...; set instead of REDIS_URL' }),
+  REDIS_SENTINELS: Type.String({ default: '', description: 'Sentinels of the master group REDIS_SENTINEL_NAME, host:port,host:port,...; set instead of REDIS_URL' }),
+  REDIS_SENTINEL_NAME: Type.String({ default: '', description: 'The master group the sentinels watch (sentinel monitor <name> ...)' }),
+  REDIS_SENTINEL_PASSWORD: Type.String({ default: '', description: 'Password of the sentinels themselves (requirepass of sentinel.conf), if any' }),
+  REDIS_MIN_REPLICAS_ACK: Type.Integer({ minimum: 0, maximum: 16, default: 0, description: 'Replicas that must hold a write (WAIT) before it is acknowledged; 0: the primary alone' }),
   REDIS_CLUSTER_BUCKETS: Type.Integer({ minimum: 1, maximum: 1024, default: 12, description: 'Buckets the contacts are spread over on a cluster; fixed for the life of the data' }),
   REDIS_USERNAME: Type.String({ default: '', description: 'ACL user (cluster; a single Redis takes it in REDIS_URL too)' }),
   REDIS_PASSWORD: Type.String({ default: '', description: 'Password (cluster; a single Redis takes it in REDIS_URL too)' }),
@@ -62,7 +66,8 @@ export const EnvSchema = Type.Object({
 
 type Env = Static<typeof EnvSchema>
 
-export interface ClusterNode {
+/** A cluster seed node or a sentinel. */
+export interface RedisNode {
   host: string
   port: number
 }
@@ -70,10 +75,14 @@ export interface ClusterNode {
 export interface Config {
   port: number
   host: string
-  /** The single Redis; unused when redisCluster is set. */
+  /** The single Redis; unused when redisCluster or redisSentinel is set. */
   redisUrl: string
+  /** Sentinels and the master group they watch; null unless REDIS_SENTINELS is set. */
+  redisSentinel: { sentinels: RedisNode[], name: string, password: string } | null
   /** Seed nodes and bucket count of a Redis Cluster; null for a single Redis. */
-  redisCluster: { nodes: ClusterNode[], buckets: number } | null
+  redisCluster: { nodes: RedisNode[], buckets: number } | null
+  /** Replicas that must confirm a write (WAIT) before its 2xx; 0: none. */
+  minReplicasAck: number
   redisUsername: string
   redisPassword: string
   /** TLS options; null for plain TCP (a rediss:// URL turns TLS on by itself). */
@@ -124,7 +133,7 @@ function describe (error: AjvError, env: Record<string, unknown>): string {
   const rule = allowed !== undefined ? `must be one of ${allowed.join(', ')}` : error.message
   // A credential is never repeated back, not even a malformed one.
   const value = variable === 'REDIS_URL' ? withoutCredentials(String(env[variable])) : env[variable]
-  const got = variable === 'API_KEYS' || variable === 'REDIS_PASSWORD' ? '' : ` (got ${JSON.stringify(value)})`
+  const got = ['API_KEYS', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD'].includes(variable) ? '' : ` (got ${JSON.stringify(value)})`
   return `${variable} ${rule}${got}`
 }
 
@@ -153,31 +162,45 @@ function checkRedisUrl (value: string): void {
   }
 }
 
-const CLUSTER_NODE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/
+const NODE_ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/
 
-/** A node list (REDIS_CLUSTER_NODES, or `name`) as host and port pairs; an IPv6 address is written in brackets. */
-export function parseClusterNodes (value: string, name = 'REDIS_CLUSTER_NODES'): ClusterNode[] {
+/** A list of host:port (REDIS_CLUSTER_NODES, REDIS_SENTINELS); an IPv6 address is written in brackets. */
+export function parseNodes (variable: string, value: string): RedisNode[] {
   return value.split(',').map((entry, i) => {
-    const match = CLUSTER_NODE.exec(entry.trim())
+    const match = NODE_ADDRESS.exec(entry.trim())
     const port = Number(match?.[2])
     if (match === null || !(port >= 1 && port <= 65535)) {
-      throw new ConfigError(`Invalid configuration: ${name} entry ${i + 1} must be host:port (got ${JSON.stringify(entry.trim())})`)
+      throw new ConfigError(`Invalid configuration: ${variable} entry ${i + 1} must be host:port (got ${JSON.stringify(entry.trim())})`)
     }
     return { host: (match[1] as string).replace(/^\[(.*)\]$/, '$1'), port }
   })
 }
 
-/** The Redis to use: one of REDIS_URL and REDIS_CLUSTER_NODES. */
-function redisTarget (parsed: Env, env: Record<string, string | undefined>): Config['redisCluster'] {
-  if (parsed.REDIS_CLUSTER_NODES.trim() === '') return null
-  if (env.REDIS_URL !== undefined) {
-    throw new ConfigError('Invalid configuration: REDIS_URL and REDIS_CLUSTER_NODES are both set: set one (REDIS_URL for a single Redis, REDIS_CLUSTER_NODES for a cluster)')
+type RedisTarget = Pick<Config, 'redisCluster' | 'redisSentinel'>
+
+/** The Redis to use: exactly one of REDIS_URL (the default), REDIS_SENTINELS and REDIS_CLUSTER_NODES. */
+function redisTarget (parsed: Env, env: Record<string, string | undefined>): RedisTarget {
+  const sentinels = parsed.REDIS_SENTINELS.trim()
+  const sentinelName = parsed.REDIS_SENTINEL_NAME.trim()
+  const cluster = parsed.REDIS_CLUSTER_NODES.trim()
+  const chosen = [env.REDIS_URL !== undefined && 'REDIS_URL', sentinels !== '' && 'REDIS_SENTINELS', cluster !== '' && 'REDIS_CLUSTER_NODES']
+    .filter((name) => name !== false)
+  if (chosen.length > 1) {
+    throw new ConfigError(`Invalid configuration: ${chosen.join(' and ')} are set together: set one (REDIS_URL for a single Redis, REDIS_SENTINELS with REDIS_SENTINEL_NAME for a primary watched by Sentinel, REDIS_CLUSTER_NODES for a cluster)`)
   }
+  if ((sentinels === '') !== (sentinelName === '')) {
+    const [set, missing] = sentinels === '' ? ['REDIS_SENTINEL_NAME', 'REDIS_SENTINELS'] : ['REDIS_SENTINELS', 'REDIS_SENTINEL_NAME']
+    throw new ConfigError(`Invalid configuration: ${set} is set without ${missing}: Sentinel mode needs both (the sentinels, and the master group they watch)`)
+  }
+  if (sentinels !== '') {
+    return { redisCluster: null, redisSentinel: { sentinels: parseNodes('REDIS_SENTINELS', sentinels), name: sentinelName, password: parsed.REDIS_SENTINEL_PASSWORD } }
+  }
+  if (cluster === '') return { redisCluster: null, redisSentinel: null }
   // A brace in the prefix would be taken for the hash tag that places each key (keys.ts).
   if (/[{}]/.test(parsed.KEY_PREFIX)) {
     throw new ConfigError(`Invalid configuration: KEY_PREFIX must not contain { or } on a cluster (got ${JSON.stringify(parsed.KEY_PREFIX)})`)
   }
-  return { nodes: parseClusterNodes(parsed.REDIS_CLUSTER_NODES), buckets: parsed.REDIS_CLUSTER_BUCKETS }
+  return { redisCluster: { nodes: parseNodes('REDIS_CLUSTER_NODES', cluster), buckets: parsed.REDIS_CLUSTER_BUCKETS }, redisSentinel: null }
 }
 
 function redisTls (parsed: Env): Config['redisTls'] {
@@ -215,7 +238,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     throw new ConfigError(`Invalid configuration: ${details || (err as Error).message}`)
   }
   checkRedisUrl(parsed.REDIS_URL)
-  const redisCluster = redisTarget(parsed, env)
+  const target = redisTarget(parsed, env)
   const apiKeys = parseApiKeys(parsed.API_KEYS)
   if (apiKeys.length === 0 && parsed.NODE_ENV === 'production' && !parsed.ALLOW_ANONYMOUS) {
     throw new ConfigError('Invalid configuration: API_KEYS is required with NODE_ENV=production (set ALLOW_ANONYMOUS=true to run open on purpose)')
@@ -224,7 +247,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     port: parsed.PORT,
     host: parsed.HOST,
     redisUrl: parsed.REDIS_URL,
-    redisCluster,
+    ...target,
+    minReplicasAck: parsed.REDIS_MIN_REPLICAS_ACK,
     redisUsername: parsed.REDIS_USERNAME,
     redisPassword: parsed.REDIS_PASSWORD,
     redisTls: redisTls(parsed),

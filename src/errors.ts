@@ -73,6 +73,9 @@ export const OverloadedError = createError<'OVERLOADED', 503, []>(
 export const RedisUnavailableError = createError<'REDIS_UNAVAILABLE', 503, [options?: { cause: unknown }]>(
   'REDIS_UNAVAILABLE', 'Storage is unavailable; retry shortly', 503)
 
+export const ReplicationUnconfirmedError = createError<'REPLICATION_UNCONFIRMED', 503, [number]>(
+  'REPLICATION_UNCONFIRMED', 'The write was not confirmed by %s replica(s) in time: it may or may not be saved; retry with the same Idempotency-Key', 503)
+
 // Refusals of requests that Node hands to the service outside Fastify's routing (client-error.ts)
 // or before it (host-header.ts).
 export const MalformedRequestError = createError<'MALFORMED_REQUEST', 400, [string]>(
@@ -100,5 +103,6 @@ export const HeadersTooLargeError = createError<'HEADERS_TOO_LARGE', 431, []>(
 export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   'STATE_UNREADABLE',
   'REDIS_UNAVAILABLE',
+  'REPLICATION_UNCONFIRMED',
   'OVERLOADED'
 ])

@@ -16,6 +16,8 @@ t.test('defaults match the documented table', async (t) => {
     host: '127.0.0.1',
     redisUrl: 'redis://127.0.0.1:6379',
     redisCluster: null,
+    redisSentinel: null,
+    minReplicasAck: 0,
     redisUsername: '',
     redisPassword: '',
     redisTls: null,
@@ -76,15 +78,21 @@ t.test('every variable is read and converted', async (t) => {
     EXPENSIVE_READS_PER_REPLICA: '8',
     EXPENSIVE_READS_PER_TOKEN: '3',
     EVENTS_HEARTBEAT_SECONDS: '5',
-    EVENTS_CLIENT_BUFFER_BYTES: '65536'
+    EVENTS_CLIENT_BUFFER_BYTES: '65536',
+    REDIS_MIN_REPLICAS_ACK: '1',
+    REDIS_USERNAME: 'svc',
+    REDIS_PASSWORD: 'pw',
+    REDIS_TLS: 'true'
   }), {
     port: 8080,
     host: '0.0.0.0',
     redisUrl: 'rediss://user:pw@redis.internal:6380/2',
     redisCluster: null,
-    redisUsername: '',
-    redisPassword: '',
-    redisTls: null,
+    redisSentinel: null,
+    minReplicasAck: 1,
+    redisUsername: 'svc',
+    redisPassword: 'pw',
+    redisTls: { ca: null },
     stateTtlSeconds: 60,
     stallAfterSeconds: 3600,
     logLevel: 'debug',
@@ -174,6 +182,32 @@ t.test('bad values are refused with a message naming each variable', async (t) =
   t.equal(loadConfig({ REDIS_URL: 'redis://:secret@127.0.0.1:6380/3' }).redisUrl, 'redis://:secret@127.0.0.1:6380/3')
   const both = t.throws(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })) as ConfigError
   t.match(both.message, /^Invalid configuration: .*PORT.*; .*LOG_LEVEL/)
+})
+
+t.test('exactly one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES; the sentinel pair together', async (t) => {
+  const sentinel = loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379, [::1]:26380,sentinel-c:26381', REDIS_SENTINEL_NAME: 'seller', REDIS_SENTINEL_PASSWORD: 's3cret' })
+  t.same(sentinel.redisSentinel, {
+    sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }, { host: 'sentinel-c', port: 26381 }],
+    name: 'seller',
+    password: 's3cret'
+  })
+  t.equal(sentinel.redisCluster, null)
+  t.same(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000' }).redisSentinel, null)
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'm' }, /REDIS_URL and REDIS_SENTINELS are set together: set one/],
+    [{ REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'c:7000' }, /REDIS_SENTINELS and REDIS_CLUSTER_NODES are set together/],
+    [{ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'c:7000' }, /REDIS_URL and REDIS_CLUSTER_NODES are set together/],
+    [{ REDIS_SENTINELS: 'b:26379' }, /REDIS_SENTINELS is set without REDIS_SENTINEL_NAME/],
+    [{ REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINEL_NAME is set without REDIS_SENTINELS/],
+    [{ REDIS_SENTINELS: 'b:26379,nonsense', REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINELS entry 2 must be host:port \(got "nonsense"\)/],
+    [{ REDIS_SENTINELS: 'b:0', REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINELS entry 1 must be host:port/],
+    [{ REDIS_CLUSTER_NODES: 'c:7000,' }, /REDIS_CLUSTER_NODES entry 2 must be host:port/],
+    [{ REDIS_MIN_REPLICAS_ACK: '-1' }, /REDIS_MIN_REPLICAS_ACK must be >= 0/],
+    [{ REDIS_MIN_REPLICAS_ACK: 'all' }, /REDIS_MIN_REPLICAS_ACK must be integer/]
+  ]
+  for (const [env, message] of cases) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))
+  }
 })
 
 t.test('the server refuses to start on a bad variable, exit code 1 and the message on stderr', async (t) => {

@@ -14,6 +14,8 @@ import { sweepIndex, sweepIndexIfLeader, type EntryOf, type SweepReport } from '
 import { parseDocument, UnreadableDocumentError } from '../state/conversation-summary.js'
 import { indexEntryOf } from '../state/index-entry.js'
 
+const START_UP_SWEEP_WAIT_MS = 5000
+
 /** Where a stored document goes in the indexes (null: not a state document), for the sweep and the move to a cluster. */
 export const entryOf: EntryOf = (json) => {
   try {
@@ -91,8 +93,13 @@ export default fp<IndexMaintenanceOptions>(async function indexMaintenance (app,
     if (app.redis.status === 'ready') {
       await migrate()
       // States written before the listing indexes existed (or restored from elsewhere) are
-      // indexed before the first listing.
-      await app.indexMaintenance.sweepIfLeader().catch((err: unknown) => log.warn({ err }, 'Start-up index sweep failed'))
+      // indexed before the first listing, if the sweep is quick. Over a million contacts it takes
+      // a minute or more (bench/million.ts): start-up waits no longer than START_UP_SWEEP_WAIT_MS
+      // (Fastify ends a start-up whose onReady outlasts its plugin timeout), the rest goes on behind.
+      const sweep = app.indexMaintenance.sweepIfLeader().catch((err: unknown) => log.warn({ err }, 'Start-up index sweep failed'))
+      const waited = new AbortController()
+      await Promise.race([sweep, sleep(START_UP_SWEEP_WAIT_MS, undefined, { signal: waited.signal }).catch(() => {})])
+      waited.abort()
     }
     app.redis.on('ready', migrate)
 

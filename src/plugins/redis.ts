@@ -1,6 +1,7 @@
 /**
- * The Redis connection, decorated as `app.redis` (one Redis, or a Redis Cluster: the routes and
- * repositories see the same client either way), with the key space of that mode as `app.keySpace`.
+ * The Redis connection, decorated as `app.redis` (one Redis, a primary found through Sentinel, or
+ * a Redis Cluster: the routes and repositories see the same client either way), with the key
+ * space of that mode as `app.keySpace` (Sentinel's is the single Redis's: one primary holds all).
  *
  * Failing fast is the rule: no offline queue, a command timeout and no re-sending after a
  * reconnection, so that a request made during an outage gets its 503 within about a second. The
@@ -14,12 +15,13 @@ import type { ConnectionOptions } from 'node:tls'
 import fp from 'fastify-plugin'
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import type { Config } from '../config.js'
-import type { RedisClient } from '../redis/client.js'
+import { isCluster, type RedisClient } from '../redis/client.js'
 import { createKeySpace, type KeySpace } from '../redis/keys.js'
 import { createWriteDeadline, type WriteDeadline } from '../redis/write-deadline.js'
+import { watchSentinels } from '../redis/sentinel-watch.js'
 
 export interface RedisPluginOptions {
-  config: Pick<Config, 'redisUrl' | 'redisCluster' | 'redisUsername' | 'redisPassword' | 'redisTls' | 'redisCommandTimeoutMs' | 'keyPrefix'>
+  config: Pick<Config, 'redisUrl' | 'redisCluster' | 'redisSentinel' | 'redisUsername' | 'redisPassword' | 'redisTls' | 'redisCommandTimeoutMs' | 'keyPrefix'>
 }
 
 declare module 'fastify' {
@@ -27,6 +29,8 @@ declare module 'fastify' {
     redis: RedisClient
     keySpace: KeySpace
     writeDeadline: WriteDeadline
+    /** Why the connection cannot be made, when the client knows better than its status (Sentinel). */
+    redisConnectionIssue: () => string | null
   }
 }
 
@@ -50,6 +54,21 @@ function connect ({ config }: RedisPluginOptions): RedisClient {
     ...(config.redisUsername === '' ? {} : { username: config.redisUsername }),
     ...(config.redisPassword === '' ? {} : { password: config.redisPassword }),
     ...(tls === undefined ? {} : { tls })
+  }
+  const sentinel = config.redisSentinel
+  if (sentinel !== null) {
+    return new Redis({
+      ...options,
+      sentinels: sentinel.sentinels,
+      name: sentinel.name,
+      sentinelRetryStrategy: retryStrategy,
+      sentinelCommandTimeout: config.redisCommandTimeoutMs,
+      ...(sentinel.password === '' ? {} : { sentinelPassword: sentinel.password }),
+      ...(tls === undefined ? {} : { enableTLSForSentinelMode: true, sentinelTLS: tls }),
+      // A primary demoted by a failover answers writes with READONLY: reconnect, which asks the
+      // sentinels for the new primary (and re-sends nothing, as above).
+      reconnectOnError: (err) => err.message.startsWith('READONLY') ? 1 : false
+    })
   }
   if (config.redisCluster === null) return new Redis(config.redisUrl, options)
   return new Cluster(config.redisCluster.nodes, {
@@ -86,6 +105,8 @@ export default fp<RedisPluginOptions>(async function redisPlugin (app, opts) {
   app.decorate<RedisClient>('redis', redis)
   app.decorate('keySpace', createKeySpace(opts.config.keyPrefix, cluster === null ? null : cluster.buckets))
   app.decorate('writeDeadline', writeDeadline)
+  const sentinels = opts.config.redisSentinel
+  app.decorate('redisConnectionIssue', sentinels === null || isCluster(redis) ? () => null : watchSentinels(redis, sentinels.name))
   app.addHook('onClose', async () => {
     // QUIT lets pending replies arrive; with Redis gone there is nothing to wait for.
     await redis.quit().catch(() => redis.disconnect())

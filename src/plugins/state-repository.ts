@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { BucketKeys, KeySpace, Place } from '../redis/keys.js'
 import type { RedisClient } from '../redis/client.js'
-import { defineScripts, deleteState, writeState, type WriteRequest } from '../redis/scripts.js'
+import { defineScripts, deleteState, UNREPLICATED, writeState, type ReplicaAck, type WriteRequest } from '../redis/scripts.js'
 import { isWrongType, whileAvailable } from '../redis/availability.js'
 import { migrateLegacyIndex } from '../redis/legacy-index.js'
 import { decodeEnvelope, ENVELOPE_FIELDS, ENVELOPE_VERSION, UNREADABLE, type StoredState } from '../redis/state-envelope.js'
@@ -19,12 +19,14 @@ import { RecentPlaces } from '../redis/recent-places.js'
 import type { WriteDeadline } from '../redis/write-deadline.js'
 import { metaValue } from '../state/index-entry.js'
 import type { PreconditionFailure, RefusedWrite, StateRepository, WriteOptions } from '../state/state-store.js'
-import { RedisUnavailableError, StateUnreadableError } from '../errors.js'
+import { RedisUnavailableError, ReplicationUnconfirmedError, StateUnreadableError } from '../errors.js'
 
 export interface StateRepositoryOptions {
   stateTtlSeconds: number
   idempotencyTtlSeconds: number
   requirePrecondition: boolean
+  /** REDIS_MIN_REPLICAS_ACK and how long a write may wait for those replicas. */
+  replicaAck: ReplicaAck
 }
 
 // Contacts whose place a replica remembers (about 100 bytes each).
@@ -61,18 +63,33 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
    * not know), then again with the place the script names if that was wrong. If the index key
    * holds the prototype's SET (recreated since start-up), migrates it and runs the script again.
    */
-  async function runWrite (bucket: BucketKeys, contactId: string, guess: string, script: (was: Place | null) => Promise<string[]>): Promise<string[]> {
+  async function runWrite (bucket: BucketKeys, contactId: string, guess: string, script: (was: Place | null, replicaAck: ReplicaAck) => Promise<string[]>): Promise<string[]> {
     let believed = places.get(contactId) ?? guess
+    let unconfirmed = false
+    // Every try waits for the replicas, but all of them together no longer than one WAIT's time
+    // (0 would make WAIT block for ever).
+    const waitUntil = Date.now() + opts.replicaAck.timeoutMs
+    const replicaAck = (): ReplicaAck => ({ ...opts.replicaAck, timeoutMs: Math.max(1, waitUntil - Date.now()) })
+    // The script's own reply, and whether the replicas asked for confirmed it (scripts.ts).
+    const attempt = async (): Promise<string[]> => {
+      const reply = await whileAvailable(script(believed === '' ? null : bucket.place(believed), replicaAck()))
+      unconfirmed = reply[0] === UNREPLICATED
+      return unconfirmed ? reply.slice(1) : reply
+    }
     for (let tries = 1; ; tries++) {
-      let reply = await whileAvailable(script(believed === '' ? null : bucket.place(believed)))
+      let reply = await attempt()
       if (reply[0] === 'index_not_ours') {
         await migrateLegacyIndex(redis, keys)
-        reply = await whileAvailable(script(believed === '' ? null : bucket.place(believed)))
+        reply = await attempt()
         if (reply[0] === 'index_not_ours') throw new Error(`The index key ${bucket.activeIndex} holds a ${String(reply[1])}`)
       }
       // Seen only if Redis answered just in time after all: the write was not done.
       if (reply[0] === 'deadline_passed') throw new RedisUnavailableError()
-      if (reply[0] !== 'moved') return reply
+      if (reply[0] !== 'moved') {
+        // Done on the primary, maybe, but not known to be on the replicas asked for.
+        if (unconfirmed) throw new ReplicationUnconfirmedError(opts.replicaAck.replicas)
+        return reply
+      }
       believed = reply[1] ?? ''
       places.set(contactId, believed)
       if (tries === MAX_PLACE_TRIES) throw new RedisUnavailableError()
@@ -113,7 +130,7 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
       const bucket = keys.of(contactId)
       const place = bucket.place(metaValue(entry))
       // Unknown here: the script also accepts a contact that is nowhere yet or already there.
-      const reply = await runWrite(bucket, contactId, place.meta, async (was) => await writeState(redis, {
+      const reply = await runWrite(bucket, contactId, place.meta, async (was, replicaAck) => await writeState(redis, {
         bucket,
         contactId,
         recordKey: bucket.idempotency(contactId, options.idempotency?.key ?? ''),
@@ -127,7 +144,8 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
         lastActivityMs: entry.lastInteractionMs,
         startedMs: entry.conversationStartedMs,
         rowSource: entry.rowSource,
-        request: writeRequest(options)
+        request: writeRequest(options),
+        replicaAck
       }))
       const refused = refusal(reply)
       if (refused !== null) return refused
@@ -137,13 +155,14 @@ export function createStateRepository (redis: RedisClient, keys: KeySpace, deadl
 
     async delete (contactId, options) {
       const bucket = keys.of(contactId)
-      const reply = await runWrite(bucket, contactId, '', async (was) => await deleteState(redis, {
+      const reply = await runWrite(bucket, contactId, '', async (was, replicaAck) => await deleteState(redis, {
         bucket,
         contactId,
         recordKey: bucket.idempotency(contactId, options.idempotency?.key ?? ''),
         was,
         deadlineMs: deadline.next(),
-        request: writeRequest(options)
+        request: writeRequest(options),
+        replicaAck
       }))
       const refused = refusal(reply)
       if (refused !== null) return refused

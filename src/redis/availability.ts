@@ -4,8 +4,10 @@
 import { ReplyError } from 'ioredis'
 import { RedisUnavailableError } from '../errors.js'
 
-// Replies of a server that is starting, failing over, busy or full: a retry can succeed.
-const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|OOM|NOREPLICAS)\b/
+// Replies of a server that is starting, failing over, busy or full: a retry can succeed. A
+// redirect (MOVED, ASK) that reaches us came back in a pipeline, which ioredis does not follow
+// when part of it succeeded (scripts.ts): the slot moved, the command ran nowhere.
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|OOM|NOREPLICAS|MOVED|ASK)\b/
 
 export function isOutage (err: unknown): boolean {
   if (err instanceof ReplyError) return TRANSIENT_REPLY.test((err as Error).message)

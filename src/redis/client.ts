@@ -11,7 +11,11 @@ export const isCluster = (redis: RedisClient): redis is Cluster => redis.isClust
  */
 export async function masters (redis: RedisClient): Promise<Redis[]> {
   if (!isCluster(redis)) return [redis]
-  // A refresh that fails leaves the last map, which is still the best guess.
-  await new Promise<void>((resolve) => { redis.refreshSlotsCache(() => resolve()) })
+  await refreshSlots(redis)
   return redis.nodes('master')
+}
+
+/** Asks the cluster which master owns which slot now. A refresh that fails leaves the last map, still the best guess. */
+export async function refreshSlots (redis: Cluster): Promise<void> {
+  await new Promise<void>((resolve) => { redis.refreshSlotsCache(() => resolve()) })
 }

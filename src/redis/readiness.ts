@@ -39,9 +39,12 @@ const REPLY_REASONS: Array<[RegExp, string]> = [
   [/^(NOAUTH|WRONGPASS|NOPERM)\b/, 'Redis refused the service\'s credentials']
 ]
 
-/** Why a PING failed, from the error ioredis gave (the cause of the service's own error). */
-export function unreadyReason (err: unknown, connection: string): string {
-  if (connection !== 'ready') return `Redis is not connected (${connection})`
+/**
+ * Why a PING failed, from the error ioredis gave (the cause of the service's own error), or from
+ * what the connection knows of its trouble (Sentinel: see sentinel-watch.ts).
+ */
+export function unreadyReason (err: unknown, connection: string, issue: string | null = null): string {
+  if (connection !== 'ready') return issue ?? `Redis is not connected (${connection})`
   const cause = ((err as Error).cause ?? err) as Error
   if (cause instanceof ReplyError) {
     const found = REPLY_REASONS.find(([pattern]) => pattern.test(cause.message))

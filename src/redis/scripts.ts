@@ -6,7 +6,7 @@
  * halfway.
  */
 import type { BucketKeys, Place } from './keys.js'
-import type { RedisClient } from './client.js'
+import { isCluster, refreshSlots, type RedisClient } from './client.js'
 import { luaSource } from './lua-source.js'
 import { EVENTS_MAX_AGE_MS, EVENTS_MAX_LENGTH } from './change-stream.js'
 
@@ -25,6 +25,46 @@ export function defineScripts (redis: RedisClient): void {
 
 async function run<T> (redis: RedisClient, name: ScriptName, keys: string[], args: Array<string | number>): Promise<T> {
   return await (redis as unknown as Runner)[name](keys.length, ...keys, ...args) as T
+}
+
+/**
+ * REDIS_MIN_REPLICAS_ACK: how many replicas must hold a write before it counts as done, and how
+ * long WAIT may wait for them (within the request's deadline).
+ */
+export interface ReplicaAck {
+  replicas: number
+  timeoutMs: number
+}
+
+/**
+ * Put before a write script's reply when fewer replicas than asked confirmed in time: the caller
+ * still reads the reply (a script that wrote nothing, as 'moved', is tried again).
+ */
+export const UNREPLICATED = 'unreplicated'
+
+/**
+ * A write script, then, when replicas must confirm it, WAIT in the same pipeline: on the same
+ * connection, so to the primary that ran the script (on a cluster, the script's keys route the
+ * pipeline; WAIT has none). WAIT follows every answer, a replay or a refusal included: what the
+ * client is told of must be on the replicas too. With no replica asked, one plain round trip.
+ */
+async function runWrite (redis: RedisClient, name: ScriptName, keys: string[], args: Array<string | number>, ack: ReplicaAck = { replicas: 0, timeoutMs: 0 }): Promise<string[]> {
+  if (ack.replicas === 0) return await run(redis, name, keys, args)
+  for (let attempt = 1; ; attempt++) {
+    const pipeline = redis.pipeline()
+    ;(pipeline as unknown as Runner)[name](keys.length, ...keys, ...args)
+    pipeline.wait(ack.replicas, ack.timeoutMs)
+    const [[scriptError, reply], [waitError, confirmed]] = await pipeline.exec() as Array<[Error | null, unknown]> as [[Error | null, string[]], [Error | null, number]]
+    // ioredis redirects a pipeline only when all of it was refused: a script MOVED to another
+    // master (a failover) ran nowhere. Learn the new map and send it there, once.
+    if (scriptError !== null && attempt === 1 && isCluster(redis) && scriptError.message.startsWith('MOVED ')) {
+      await refreshSlots(redis)
+      continue
+    }
+    if (scriptError !== null) throw scriptError
+    if (waitError !== null) throw waitError
+    return confirmed < ack.replicas ? [UNREPLICATED, ...reply] : reply
+  }
 }
 
 const stream = [EVENTS_MAX_LENGTH, EVENTS_MAX_AGE_MS]
@@ -70,14 +110,16 @@ export interface WriteStateInput {
   startedMs: number
   rowSource: string
   request: WriteRequest
+  /** Absent: the primary's answer is enough (tools that load data). */
+  replicaAck?: ReplicaAck
 }
 
 export async function writeState (redis: RedisClient, input: WriteStateInput): Promise<string[]> {
   const { bucket, place, was } = input
-  return await run(redis, 'write-state',
+  return await runWrite(redis, 'write-state',
     [...writeKeys(bucket, input.contactId, input.recordKey), place.activity, place.location, (was ?? place).activity, (was ?? place).location],
     [input.deadlineMs, input.contactId, input.document, input.etag, input.ttlMs, input.envelopeVersion, place.meta, was?.meta ?? '',
-      input.lastActivityMs ?? '', input.startedMs, input.rowSource, ...stream, ...requestArgs(input.request)])
+      input.lastActivityMs ?? '', input.startedMs, input.rowSource, ...stream, ...requestArgs(input.request)], input.replicaAck)
 }
 
 export interface DeleteStateInput {
@@ -88,14 +130,16 @@ export interface DeleteStateInput {
   was: Place | null
   deadlineMs: number
   request: WriteRequest
+  /** Absent: the primary's answer is enough (tools that load data). */
+  replicaAck?: ReplicaAck
 }
 
 export async function deleteState (redis: RedisClient, input: DeleteStateInput): Promise<string[]> {
   const { bucket, was } = input
   // Without a place, the slot-set positions hold keys of the bucket the script leaves alone.
   const [activity, location] = was === null ? [bucket.indexMeta, bucket.indexMeta] : [was.activity, was.location]
-  return await run(redis, 'delete-state', [...writeKeys(bucket, input.contactId, input.recordKey), activity, location],
-    [input.deadlineMs, input.contactId, was?.meta ?? '', ...stream, ...requestArgs(input.request)])
+  return await runWrite(redis, 'delete-state', [...writeKeys(bucket, input.contactId, input.recordKey), activity, location],
+    [input.deadlineMs, input.contactId, was?.meta ?? '', ...stream, ...requestArgs(input.request)], input.replicaAck)
 }
 
 /** A contact as the caller read it: its place in the indexes, or null for none. */

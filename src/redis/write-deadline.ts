@@ -10,6 +10,12 @@ import type { RedisClient } from './client.js'
 // Room for the reply to travel back before the client's own timeout fires.
 const REPLY_MARGIN = 0.8
 
+/**
+ * How long a write may WAIT for its replicas (REDIS_MIN_REPLICAS_ACK): WAIT leaves with the
+ * script, so it answers within the command timeout, whether or not they confirmed.
+ */
+export const replicaWaitMs = (commandTimeoutMs: number): number => Math.floor(commandTimeoutMs * REPLY_MARGIN)
+
 export interface WriteDeadline {
   /** The deadline for a script sent now, in ms on Redis's clock. */
   next: () => number

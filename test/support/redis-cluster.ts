@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { Cluster, Redis, type ClusterOptions } from 'ioredis'
 import { freeClusterPort } from './free-port.js'
-import { serverDir, spawnRedisServer } from './redis-server.js'
+import { replicaInSync, REPLICATION_ARGS, serverDir, spawnRedisServer } from './redis-server.js'
 
 const HOST = '127.0.0.1'
 const SLOTS = 16384
@@ -27,6 +27,8 @@ export interface ClusterNode {
 export interface RedisClusterOptions {
   masters?: number
   replicasPerMaster?: number
+  /** cluster-node-timeout: how long a node may not answer before it counts as failed (failover tests set it low). */
+  nodeTimeoutMs?: number
 }
 
 export interface TestRedisCluster {
@@ -48,6 +50,8 @@ export interface TestRedisCluster {
   stop: () => Promise<void>
   /** SIGKILL of one node (a master's failure, for the failover tests). */
   kill: (port: number) => Promise<void>
+  /** Starts a killed node again from its nodes.conf, its data gone: it rejoins, as a replica if it was failed over. */
+  restart: (port: number) => Promise<void>
   /** Moves every slot of the master on `fromPort` to the master on `toPort`, keys included. */
   reshard: (fromPort: number, toPort: number) => Promise<void>
 }
@@ -112,18 +116,21 @@ async function killNode (child: ChildProcess): Promise<void> {
   await exited
 }
 
-export async function startRedisCluster ({ masters = 3, replicasPerMaster = 0 }: RedisClusterOptions = {}): Promise<TestRedisCluster> {
+export async function startRedisCluster ({ masters = 3, replicasPerMaster = 0, nodeTimeoutMs = 15_000 }: RedisClusterOptions = {}): Promise<TestRedisCluster> {
   const ports = new Set<number>()
   while (ports.size < masters * (1 + replicasPerMaster)) ports.add(await freeClusterPort())
-  const dirs = [...ports].map(() => serverDir())
-  const children = new Map<number, ChildProcess>(await Promise.all([...ports].map(async (port, i) => [port, await spawnRedisServer([
-    '--port', String(port), '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
-    '--dir', dirs[i] as string, '--save', '', '--appendonly', 'no'
-  ])] as const)))
+  const dirs = new Map([...ports].map((port) => [port, serverDir()]))
+  const spawnNode = async (port: number): Promise<ChildProcess> => await spawnRedisServer([
+    '--port', String(port), '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs),
+    '--dir', dirs.get(port) as string, '--save', '', '--appendonly', 'no', ...REPLICATION_ARGS
+  ])
+  const children = new Map<number, ChildProcess>(await Promise.all([...ports].map(async (port) => [port, await spawnNode(port)] as const)))
   await redisCli(['--cluster', 'create', ...[...ports].map((port) => `${HOST}:${port}`),
     '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'])
   const live = (): number[] => [...children.keys()]
   const nodes = await settle(live())
+  // A replica that has not finished its first sync holds nothing, and will not fail over.
+  await Promise.all(nodes.filter((node) => !node.master).map(async (node) => await replicaInSync(node.port)))
   const idOf = (port: number): string => nodes.find((node) => node.port === port)?.id ?? ''
   const slotCounts = async (): Promise<Map<number, number>> => {
     const view = await settle(live())
@@ -146,12 +153,15 @@ export async function startRedisCluster ({ masters = 3, replicasPerMaster = 0 }:
     async stop () {
       await Promise.all([...children.values()].map(killNode))
       children.clear()
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+      for (const dir of dirs.values()) rmSync(dir, { recursive: true, force: true })
     },
     async kill (port) {
       const child = children.get(port)
       children.delete(port)
       if (child !== undefined) await killNode(child)
+    },
+    async restart (port) {
+      if (!children.has(port)) children.set(port, await spawnNode(port))
     },
     async reshard (fromPort, toPort) {
       const slots = (await slotCounts()).get(fromPort) ?? 0

@@ -11,6 +11,7 @@ import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import { freePort } from './free-port.js'
 
 export interface RedisServerOptions {
@@ -51,9 +52,39 @@ async function launch (port: number, dataDir: string | null): Promise<ChildProce
   return await spawnRedisServer(['--port', String(port), ...persistenceArgs(dataDir), '--enable-debug-command', 'yes'])
 }
 
+/**
+ * For servers with replicas: a first sync at once. Redis 7 waits 5 s by default before a diskless
+ * sync, for more replicas to come; a test that kills the primary sooner would fail over to a
+ * replica holding nothing.
+ */
+export const REPLICATION_ARGS = ['--repl-diskless-sync-delay', '0']
+
+const REPLICA_SYNC_TIMEOUT_MS = 30_000
+
+/** Waits until the replica on this port has finished its sync with its primary. */
+export async function replicaInSync (port: number): Promise<void> {
+  const replica = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 })
+  try {
+    const deadline = Date.now() + REPLICA_SYNC_TIMEOUT_MS
+    while (!/^master_link_status:up/m.test(await replica.info('replication'))) {
+      if (Date.now() > deadline) throw new Error(`the replica on ${port} did not sync in ${REPLICA_SYNC_TIMEOUT_MS} ms`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  } finally {
+    replica.disconnect()
+  }
+}
+
+export interface SpawnOptions {
+  /** A configuration file, which redis-server takes only as its first argument (a sentinel needs one it can rewrite). */
+  configFile?: string
+  /** The line that says the process is ready; a sentinel prints another than a server. */
+  readyLine?: string
+}
+
 /** Starts redis-server on loopback with these arguments; resolves once it accepts connections. */
-export async function spawnRedisServer (args: string[]): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--loglevel', 'notice', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+export async function spawnRedisServer (args: string[], { configFile, readyLine = 'Ready to accept connections' }: SpawnOptions = {}): Promise<ChildProcess> {
+  const child = spawn('redis-server', [...(configFile === undefined ? [] : [configFile]), '--bind', '127.0.0.1', '--loglevel', 'notice', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   child.once('exit', () => children.delete(child))
   // redis-server prints this line once it accepts connections (after loading its AOF).
@@ -61,7 +92,7 @@ export async function spawnRedisServer (args: string[]): Promise<ChildProcess> {
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
-      if (output.includes('Ready to accept connections')) resolve()
+      if (output.includes(readyLine)) resolve()
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
