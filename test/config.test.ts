@@ -139,7 +139,7 @@ t.test('a cluster: seed nodes, buckets, credentials and TLS', async (t) => {
   t.equal(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).redisCluster?.buckets, 12, 'twelve buckets by default')
 
   for (const [env, message] of [
-    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://127.0.0.1:6379' }, /REDIS_URL and REDIS_CLUSTER_NODES are both set/],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://127.0.0.1:6379' }, /REDIS_URL and REDIS_CLUSTER_NODES are set together/],
     [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1' }, /REDIS_CLUSTER_NODES entry 2 must be host:port \(got "127.0.0.1"\)/],
     [{ REDIS_CLUSTER_NODES: '127.0.0.1:70000' }, /REDIS_CLUSTER_NODES entry 1 must be host:port/],
     [{ REDIS_CLUSTER_NODES: 'redis://127.0.0.1:7000' }, /REDIS_CLUSTER_NODES entry 1 must be host:port/],
