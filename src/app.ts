@@ -17,6 +17,7 @@ import errorHandler from './plugins/error-handler.js'
 import securityHeaders from './plugins/security-headers.js'
 import requestIdHeader from './plugins/request-id-header.js'
 import hostHeader from './plugins/host-header.js'
+import requestFraming from './plugins/request-framing.js'
 import gracefulClose from './plugins/graceful-close.js'
 import accessControl from './plugins/access-control.js'
 import openapi, { DOCS_PREFIX } from './plugins/openapi.js'
@@ -88,6 +89,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(securityHeaders)
   await app.register(requestIdHeader)
   await app.register(hostHeader)
+  await app.register(requestFraming)
   await app.register(errorHandler)
   await app.register(gracefulClose)
   await app.register(loadShedding, { maxEventLoopDelayMs: config.maxEventLoopDelayMs, maxHeapUsedBytes: config.maxHeapUsedBytes })

@@ -99,6 +99,9 @@ export const ExpectationFailedError = createError<'EXPECTATION_FAILED', 417, [st
 export const HeadersTooLargeError = createError<'HEADERS_TOO_LARGE', 431, []>(
   'HEADERS_TOO_LARGE', 'The request headers exceed 16 KB: send smaller headers', 431)
 
+export const TooManyHeadersError = createError<'HEADERS_TOO_LARGE', 431, [number]>(
+  'HEADERS_TOO_LARGE', 'The request has more than %d headers: send fewer', 431)
+
 /** Errors whose message is written for clients, 5xx included. */
 export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   'STATE_UNREADABLE',
