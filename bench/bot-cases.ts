@@ -30,7 +30,7 @@ export interface BotCases {
   get: (url: string, settings: CaseSettings) => Promise<Stats>
   /** The turn: requests are GET+PUT pairs; `turn` has one latency per pair. */
   turn: (url: string, settings: CaseSettings) => Promise<{ requests: Stats, turn: Stats }>
-  /** Writes the contacts that the timed PUT did not reach, so that every GET finds its state. */
+  /** Writes every contact once, so that every GET finds its state. */
   fill: (url: string) => Promise<void>
 }
 
@@ -67,9 +67,15 @@ export function botCases (contacts: number, nowMs: number): BotCases {
 
   return {
     fill: async (url) => {
-      const missing = contacts - putCounter
-      if (missing <= 0) return
-      const stats = await measure({ url, connections: Math.min(50, missing), amount: missing, requests: [put] })
+      let filled = 0
+      const first: Request = {
+        method: 'PUT',
+        setupRequest: (request) => {
+          const contactId = botContactId(filled++ % contacts)
+          return { ...request, path: `/seller/state/${contactId}`, headers: JSON_HEADERS, body: bodyOf(contactId, 0) }
+        }
+      }
+      const stats = await measure({ url, connections: 50, amount: contacts, requests: [first] })
       if (stats.failures > 0) throw new Error(`${stats.failures} PUTs failed while filling the bot's contacts`)
     },
     put: async (url, settings) => await measure(loadOptions(url, settings, [put])),

@@ -1,11 +1,13 @@
 /**
- * The benchmark's child processes: a private redis-server, the built service and the bare
- * Fastify ceiling. Each is stopped by its own pid; all are killed if the benchmark dies.
+ * The benchmark's child processes: a private redis-server, the built service, the floor (the
+ * cheapest Redis-backed route) and the bare Fastify ceiling. Each runs on the CPUs it is given
+ * (pinning.ts), or anywhere; each is stopped by its own pid; all are killed if the benchmark dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { freePort } from '../test/support/free-port.js'
 import { fileURLToPath } from 'node:url'
+import { onCpus } from './pinning.js'
 
 export interface Child {
   url: string
@@ -21,9 +23,9 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL')
 })
 
-/** Starts a child, keeps the tail of its output for error messages, resolves when `ready` says so. */
-function launch (command: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess, output: () => string } {
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts a child on `cpus` (a taskset CPU list; anywhere when undefined), keeps the tail of its output for error messages. */
+function launch (command: string, args: string[], env: NodeJS.ProcessEnv, cpus?: string): { child: ChildProcess, output: () => string } {
+  const child = spawn(...onCpus(cpus, command, args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   child.once('exit', () => children.delete(child))
   let tail = ''
@@ -54,18 +56,18 @@ async function waitFor (what: string, check: () => Promise<boolean>, child: Chil
 }
 
 /** A private redis-server on a free port, without persistence. */
-export async function startRedis (): Promise<Child> {
+export async function startRedis (cpus?: string): Promise<Child> {
   const port = await freePort()
   const { child, output } = launch('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'
-  ], process.env)
+  ], process.env, cpus)
   await waitFor('redis-server', async () => output().includes('Ready to accept connections'), child, output)
   return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child), output }
 }
 
-async function startHttp (what: string, args: string[], env: NodeJS.ProcessEnv, readyPath: string): Promise<Child> {
+async function startHttp (what: string, args: string[], env: NodeJS.ProcessEnv, readyPath: string, cpus?: string): Promise<Child> {
   const port = await freePort()
-  const { child, output } = launch(process.execPath, args, { ...process.env, ...env, PORT: String(port) })
+  const { child, output } = launch(process.execPath, args, { ...process.env, ...env, PORT: String(port) }, cpus)
   const url = `http://127.0.0.1:${port}`
   await waitFor(what, async () => (await fetch(url + readyPath)).status === 200, child, output)
   return { url, port, stop: () => stopChild(child), output }
@@ -77,7 +79,7 @@ async function startHttp (what: string, args: string[], env: NodeJS.ProcessEnv, 
  * timeout, to time listings that outlast the default 1 s instead of seeing them fail). `env`
  * overrides any of it (the soak runs the periodic sweep and a short idempotency TTL).
  */
-export async function startService (redisUrl: string, keyPrefix: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
+export async function startService (redisUrl: string, keyPrefix: string, env: NodeJS.ProcessEnv = {}, cpus?: string): Promise<Child> {
   const timeout = process.env.BENCH_REDIS_COMMAND_TIMEOUT_MS
   return await startHttp('the service', ['dist/src/server.js'], {
     ...(timeout === undefined || timeout === '' ? {} : { REDIS_COMMAND_TIMEOUT_MS: timeout }),
@@ -90,10 +92,15 @@ export async function startService (redisUrl: string, keyPrefix: string, env: No
     KEY_PREFIX: keyPrefix,
     SWEEP_INTERVAL_SECONDS: '0',
     ...env
-  }, '/health/ready')
+  }, '/health/ready', cpus)
 }
 
 /** The bare Fastify app, through the same TypeScript loader as this process. */
-export async function startCeiling (): Promise<Child> {
-  return await startHttp('the ceiling server', [...process.execArgv, 'bench/ceiling-server.ts'], {}, '/health')
+export async function startCeiling (cpus?: string): Promise<Child> {
+  return await startHttp('the ceiling server', [...process.execArgv, 'bench/ceiling-server.ts'], {}, '/health', cpus)
+}
+
+/** The minimal Fastify + ioredis route (floor-server.ts) against the given Redis, under its own key prefix. */
+export async function startFloor (redisUrl: string, keyPrefix: string, cpus?: string): Promise<Child> {
+  return await startHttp('the floor server', [...process.execArgv, 'bench/floor-server.ts'], { REDIS_URL: redisUrl, KEY_PREFIX: keyPrefix }, '/health', cpus)
 }

@@ -10,7 +10,24 @@ export function positive (name: string, fallback: number): number {
   return value
 }
 
+/** The parts of a run: the bot's path (ceiling, floor, service) and the listing (with memory). */
+export const PHASES = ['bot', 'listing'] as const
+export type Phase = typeof PHASES[number]
+
+/** BENCH_PHASES: a comma-separated subset of PHASES, all of them by default. */
+function phases (): Phase[] {
+  const raw = process.env.BENCH_PHASES ?? ''
+  if (raw === '') return [...PHASES]
+  const named = raw.split(',').map((name) => name.trim())
+  const unknown = named.filter((name) => !(PHASES as readonly string[]).includes(name))
+  if (unknown.length > 0) throw new Error(`BENCH_PHASES names ${unknown.join(', ')}; use ${PHASES.join(', ')}`)
+  return named as Phase[]
+}
+
 export interface Settings {
+  phases: Phase[]
+  /** Rounds of the bot's path: each server's GET and PUT once per round, the servers taking turns. */
+  rounds: number
   /** Length of each timed case, in seconds. */
   durationSeconds: number
   /** Concurrent connections of the HTTP throughput cases (ceiling, PUT, GET, bot turn). */
@@ -29,6 +46,8 @@ export interface Settings {
 
 export function loadSettings (): Settings {
   return {
+    phases: phases(),
+    rounds: Math.round(positive('BENCH_ROUNDS', 3)),
     durationSeconds: positive('BENCH_DURATION_SECONDS', 5),
     connections: Math.round(positive('BENCH_CONNECTIONS', 50)),
     listingConnections: Math.round(positive('BENCH_LISTING_CONNECTIONS', 1)),
