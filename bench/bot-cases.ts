@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { Context, Options, Request, RequestParams } from 'autocannon'
-import { measure, summarize, type Stats } from './measure.js'
+import { measure, summarize, type MeasureHooks, type Stats } from './measure.js'
 import { documentTemplate } from './state-doc.js'
 
 export const botContactId = (i: number): string => `c${String(i).padStart(7, '0')}`
@@ -26,8 +26,8 @@ function bodies (nowMs: number): (contactId: string, turn: number) => string {
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
 export interface BotCases {
-  put: (url: string, settings: CaseSettings) => Promise<Stats>
-  get: (url: string, settings: CaseSettings) => Promise<Stats>
+  put: (url: string, settings: CaseSettings, hooks?: MeasureHooks) => Promise<Stats>
+  get: (url: string, settings: CaseSettings, hooks?: MeasureHooks) => Promise<Stats>
   /** The turn: requests are GET+PUT pairs; `turn` has one latency per pair. */
   turn: (url: string, settings: CaseSettings) => Promise<{ requests: Stats, turn: Stats }>
   /** Writes every contact once, so that every GET finds its state. */
@@ -78,8 +78,8 @@ export function botCases (contacts: number, nowMs: number): BotCases {
       const stats = await measure({ url, connections: 50, amount: contacts, requests: [first] })
       if (stats.failures > 0) throw new Error(`${stats.failures} PUTs failed while filling the bot's contacts`)
     },
-    put: async (url, settings) => await measure(loadOptions(url, settings, [put])),
-    get: async (url, settings) => await measure(loadOptions(url, settings, [get])),
+    put: async (url, settings, hooks) => await measure(loadOptions(url, settings, [put]), hooks),
+    get: async (url, settings, hooks) => await measure(loadOptions(url, settings, [get]), hooks),
     turn: async (url, settings) => {
       let turnLatencies: number[] = []
       const read: Request = {

@@ -12,6 +12,7 @@ import { onCpus } from './pinning.js'
 export interface Child {
   url: string
   port: number
+  pid: number
   stop: () => Promise<void>
   /** The last few KB the process printed, for error messages. */
   output: () => string
@@ -62,7 +63,7 @@ export async function startRedis (cpus?: string): Promise<Child> {
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'
   ], process.env, cpus)
   await waitFor('redis-server', async () => output().includes('Ready to accept connections'), child, output)
-  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child), output }
+  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid as number, stop: () => stopChild(child), output }
 }
 
 async function startHttp (what: string, args: string[], env: NodeJS.ProcessEnv, readyPath: string, cpus?: string): Promise<Child> {
@@ -70,7 +71,14 @@ async function startHttp (what: string, args: string[], env: NodeJS.ProcessEnv, 
   const { child, output } = launch(process.execPath, args, { ...process.env, ...env, PORT: String(port) }, cpus)
   const url = `http://127.0.0.1:${port}`
   await waitFor(what, async () => (await fetch(url + readyPath)).status === 200, child, output)
-  return { url, port, stop: () => stopChild(child), output }
+  return { url, port, pid: child.pid as number, stop: () => stopChild(child), output }
+}
+
+export interface ServiceOptions {
+  /** CPU list (pinning.ts); anywhere when undefined. */
+  cpus?: string
+  /** Options of node itself, such as --cpu-prof. */
+  nodeArgs?: string[]
 }
 
 /**
@@ -79,9 +87,9 @@ async function startHttp (what: string, args: string[], env: NodeJS.ProcessEnv, 
  * timeout, to time listings that outlast the default 1 s instead of seeing them fail). `env`
  * overrides any of it (the soak runs the periodic sweep and a short idempotency TTL).
  */
-export async function startService (redisUrl: string, keyPrefix: string, env: NodeJS.ProcessEnv = {}, cpus?: string): Promise<Child> {
+export async function startService (redisUrl: string, keyPrefix: string, env: NodeJS.ProcessEnv = {}, { cpus, nodeArgs = [] }: ServiceOptions = {}): Promise<Child> {
   const timeout = process.env.BENCH_REDIS_COMMAND_TIMEOUT_MS
-  return await startHttp('the service', ['dist/src/server.js'], {
+  return await startHttp('the service', [...nodeArgs, 'dist/src/server.js'], {
     ...(timeout === undefined || timeout === '' ? {} : { REDIS_COMMAND_TIMEOUT_MS: timeout }),
     NODE_ENV: 'production',
     // Without access control, like the ceiling: the two do the same work but for the service's own.

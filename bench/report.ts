@@ -1,7 +1,7 @@
 /**
  * The results of a run: their JSON shape, the ratios drawn from them, and the printed table.
  */
-import { TARGETS, type BotPathResult, type GetPut, type Target } from './bot-path.js'
+import { TARGETS, type BotPathResult, type CaseResult, type GetPut, type Target } from './bot-path.js'
 import type { ListingStats } from './listing.js'
 import type { MemoryReport } from './memory.js'
 import type { Stats } from './measure.js'
@@ -75,6 +75,15 @@ export function medianStats (runs: Stats[]): Stats {
   }
 }
 
+/** medianStats, and the median CPU per request of the runs that could tell it. */
+function medianCase (runs: CaseResult[]): CaseResult {
+  const cpu = (pick: (run: CaseResult) => number | null): number | null => {
+    const known = runs.map(pick).filter((value): value is number => value !== null)
+    return known.length === 0 ? null : median(known)
+  }
+  return { ...medianStats(runs), cpu: { serverUs: cpu((run) => run.cpu.serverUs), redisUs: cpu((run) => run.cpu.redisUs) } }
+}
+
 function compare (service: GetPut, other: GetPut): Comparison {
   return {
     get: service.get.requestsPerSecond / other.get.requestsPerSecond,
@@ -89,8 +98,8 @@ export function ratios (results: Results): Ratios {
   const medians = rounds.length === 0
     ? null
     : Object.fromEntries(TARGETS.map((target) => [target, {
-      get: medianStats(rounds.map((round) => round[target].get)),
-      put: medianStats(rounds.map((round) => round[target].put))
+      get: medianCase(rounds.map((round) => round[target].get)),
+      put: medianCase(rounds.map((round) => round[target].put))
     }])) as Record<Target, GetPut>
 
   const sizes = [...new Set(results.listing.map((row) => row.n))].sort((a, b) => a - b)
@@ -149,8 +158,11 @@ function botLines (results: Results, r: Ratios): { rows: string[][], lines: stri
   const { medians, serviceOverFloor: floor, serviceOverCeiling: ceiling } = r
   if (results.bot === null || medians === null || floor === null || ceiling === null) return { rows: [], lines: [] }
   const rounds = results.bot.rounds.length
-  const note = `${results.settings.connections} conn; median of ${rounds}`
-  const rows = BOT_ROWS.map(([name, target, method]) => row(name, medians[target][method], note))
+  const us = (value: number | null): string => value === null ? '-' : value.toFixed(0)
+  const rows = BOT_ROWS.map(([name, target, method]) => {
+    const { cpu } = medians[target][method]
+    return row(name, medians[target][method], `${results.settings.connections} conn; median of ${rounds}; CPU/request ${us(cpu.serverUs)} us server, ${us(cpu.redisUs)} us Redis`)
+  })
   rows.push(row('service bot turn GET+PUT If-Match', results.bot.turn, `turns/s, turn latency; ${rate(results.bot.turnRequests.requestsPerSecond)} req/s`))
   const spread = (pick: (round: Ratios['byRound'][number]) => number): string => r.byRound.map((round) => times(pick(round))).join(' ')
   const t = TARGETS_OVER_FLOOR

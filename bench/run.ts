@@ -54,7 +54,7 @@ async function listingPhase (redisUrl: string, nowMs: number): Promise<{ listing
   const prototypeRows: PrototypeResult[] = []
   let memory: MemoryReport | null = null
   const proto = prototype(redisUrl)
-  await withChild(() => startService(redisUrl, 'bench:list:', {}, placement?.server), async ({ url, output }) => {
+  await withChild(() => startService(redisUrl, 'bench:list:', {}, { cpus: placement?.server }), async ({ url, output }) => {
     let populated = 0
     let protoPopulated = 0
     for (const n of settings.listingSizes) {
@@ -99,7 +99,7 @@ async function main (): Promise<void> {
     let bot: BotPathResult | null = null
     if (settings.phases.includes('bot')) {
       bot = await phase('bot path', () => measureBotPath(botCases(settings.botContacts, nowMs), {
-        redisUrl: redis.url, http, rounds: settings.rounds, serverCpus: placement?.server, log
+        redis, http, rounds: settings.rounds, serverCpus: placement?.server, log
       }))
     }
 
