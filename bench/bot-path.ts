@@ -13,7 +13,7 @@ export const TARGETS = ['ceiling', 'floor', 'service'] as const
 export type Target = typeof TARGETS[number]
 
 /** CPU time per answered request of the timed run, in microseconds; null where /proc cannot tell. */
-export interface CpuPerRequest { serverUs: number | null, redisUs: number | null }
+export interface CpuPerRequest { serverUs: number | null, redisUs: number | null, loadGeneratorUs: number | null }
 
 export interface CaseResult extends Stats { cpu: CpuPerRequest }
 
@@ -39,14 +39,16 @@ async function stopAll (children: Array<Child | undefined>): Promise<void> {
   await Promise.all(children.map(async (child) => await child?.stop()))
 }
 
-/** One timed case, with the CPU time its requests cost the server and Redis. */
+/** One timed case, with the CPU time its requests cost the server, Redis and the load generator. */
 async function timedCase (bot: BotCases, method: 'get' | 'put', server: Child, redis: Child, http: CaseSettings): Promise<CaseResult> {
-  let stopwatch = cpuStopwatch([server.pid, redis.pid])
-  const stats = await bot[method](server.url, http, { onStart: () => { stopwatch = cpuStopwatch([server.pid, redis.pid]) } })
+  // This process is the load generator.
+  const pids = [server.pid, redis.pid, process.pid]
+  let stopwatch = cpuStopwatch(pids)
+  const stats = await bot[method](server.url, http, { onStart: () => { stopwatch = cpuStopwatch(pids) } })
   const perRequest = (ms: number | null | undefined): number | null =>
     ms === null || ms === undefined || stats.count === 0 ? null : (ms * 1000) / (stats.count + stats.failures)
-  const [serverMs, redisMs] = stopwatch()
-  return { ...stats, cpu: { serverUs: perRequest(serverMs), redisUs: perRequest(redisMs) } }
+  const [serverMs, redisMs, loadGeneratorMs] = stopwatch()
+  return { ...stats, cpu: { serverUs: perRequest(serverMs), redisUs: perRequest(redisMs), loadGeneratorUs: perRequest(loadGeneratorMs) } }
 }
 
 export async function measureBotPath (bot: BotCases, { redis, http, rounds, serverCpus, log }: BotPathOptions): Promise<BotPathResult> {

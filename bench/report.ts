@@ -81,7 +81,10 @@ function medianCase (runs: CaseResult[]): CaseResult {
     const known = runs.map(pick).filter((value): value is number => value !== null)
     return known.length === 0 ? null : median(known)
   }
-  return { ...medianStats(runs), cpu: { serverUs: cpu((run) => run.cpu.serverUs), redisUs: cpu((run) => run.cpu.redisUs) } }
+  return {
+    ...medianStats(runs),
+    cpu: { serverUs: cpu((run) => run.cpu.serverUs), redisUs: cpu((run) => run.cpu.redisUs), loadGeneratorUs: cpu((run) => run.cpu.loadGeneratorUs) }
+  }
 }
 
 function compare (service: GetPut, other: GetPut): Comparison {
@@ -161,7 +164,7 @@ function botLines (results: Results, r: Ratios): { rows: string[][], lines: stri
   const us = (value: number | null): string => value === null ? '-' : value.toFixed(0)
   const rows = BOT_ROWS.map(([name, target, method]) => {
     const { cpu } = medians[target][method]
-    return row(name, medians[target][method], `${results.settings.connections} conn; median of ${rounds}; CPU/request ${us(cpu.serverUs)} us server, ${us(cpu.redisUs)} us Redis`)
+    return row(name, medians[target][method], `${results.settings.connections} conn; median of ${rounds}; CPU us/request: server ${us(cpu.serverUs)}, Redis ${us(cpu.redisUs)}, load generator ${us(cpu.loadGeneratorUs)}`)
   })
   rows.push(row('service bot turn GET+PUT If-Match', results.bot.turn, `turns/s, turn latency; ${rate(results.bot.turnRequests.requestsPerSecond)} req/s`))
   const spread = (pick: (round: Ratios['byRound'][number]) => number): string => r.byRound.map((round) => times(pick(round))).join(' ')
