@@ -24,6 +24,7 @@ function bodies (nowMs: number): (contactId: string, turn: number) => string {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
+const FILL_ATTEMPTS = 3
 
 export interface BotCases {
   put: (url: string, settings: CaseSettings, hooks?: MeasureHooks) => Promise<Stats>
@@ -75,8 +76,13 @@ export function botCases (contacts: number, nowMs: number): BotCases {
           return { ...request, path: `/seller/state/${contactId}`, headers: JSON_HEADERS, body: bodyOf(contactId, 0) }
         }
       }
-      const stats = await measure({ url, connections: 50, amount: contacts, requests: [first] })
-      if (stats.failures > 0) throw new Error(`${stats.failures} PUTs failed while filling the bot's contacts`)
+      // A busy machine can make the service shed a few of them (503): writing all again is harmless.
+      for (let attempt = 1; ; attempt++) {
+        filled = 0
+        const stats = await measure({ url, connections: 50, amount: contacts, requests: [first] })
+        if (stats.failures === 0) return
+        if (attempt === FILL_ATTEMPTS) throw new Error(`${stats.failures} PUTs failed while filling the bot's contacts`)
+      }
     },
     put: async (url, settings, hooks) => await measure(loadOptions(url, settings, [put]), hooks),
     get: async (url, settings, hooks) => await measure(loadOptions(url, settings, [get]), hooks),
