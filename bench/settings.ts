@@ -10,7 +10,27 @@ export function positive (name: string, fallback: number): number {
   return value
 }
 
+/**
+ * The parts of a run: the bot's path (ceiling, floor, service), the listing (with memory), and the
+ * cluster (the bot's path and the listing on a local Redis Cluster, and "before").
+ */
+export const PHASES = ['bot', 'listing', 'cluster'] as const
+export type Phase = typeof PHASES[number]
+
+/** BENCH_PHASES: a comma-separated subset of PHASES, all of them by default. */
+function phases (): Phase[] {
+  const raw = process.env.BENCH_PHASES ?? ''
+  if (raw === '') return [...PHASES]
+  const named = raw.split(',').map((name) => name.trim())
+  const unknown = named.filter((name) => !(PHASES as readonly string[]).includes(name))
+  if (unknown.length > 0) throw new Error(`BENCH_PHASES names ${unknown.join(', ')}; use ${PHASES.join(', ')}`)
+  return named as Phase[]
+}
+
 export interface Settings {
+  phases: Phase[]
+  /** Rounds of the bot's path: each server's GET and PUT once per round, the servers taking turns. */
+  rounds: number
   /** Length of each timed case, in seconds. */
   durationSeconds: number
   /** Concurrent connections of the HTTP throughput cases (ceiling, PUT, GET, bot turn). */
@@ -35,20 +55,29 @@ export interface Settings {
    * the same run as "before"; null: "before" is bench/results/before-cluster.json.
    */
   beforeBuild: string | null
+  /**
+   * BENCH_SMOKE=1: a short run that proves the benchmark works end to end (1,000 contacts at
+   * most, every size), its results written to tmp/bench-smoke/ instead of bench/results/.
+   */
+  smoke: boolean
 }
 
 export function loadSettings (): Settings {
+  const smoke = process.env.BENCH_SMOKE === '1'
   return {
+    phases: phases(),
+    rounds: Math.round(positive('BENCH_ROUNDS', 3)),
     durationSeconds: positive('BENCH_DURATION_SECONDS', 5),
     connections: Math.round(positive('BENCH_CONNECTIONS', 50)),
     listingConnections: Math.round(positive('BENCH_LISTING_CONNECTIONS', 1)),
     slowSamples: Math.round(positive('BENCH_SLOW_SAMPLES', 3)),
-    botContacts: 10_000,
-    listingSizes: [1_000, 10_000, 100_000],
-    prototypeSizes: [1_000, 10_000],
+    botContacts: smoke ? 1_000 : 10_000,
+    listingSizes: smoke ? [100, 1_000] : [1_000, 10_000, 100_000],
+    prototypeSizes: smoke ? [100, 1_000] : [1_000, 10_000],
     clusterMasters: 3,
     clusterBuckets: Math.round(positive('BENCH_CLUSTER_BUCKETS', 12)),
-    clusterListingSize: 100_000,
-    beforeBuild: process.env.BENCH_BEFORE_BUILD === undefined || process.env.BENCH_BEFORE_BUILD === '' ? null : process.env.BENCH_BEFORE_BUILD
+    clusterListingSize: smoke ? 1_000 : 100_000,
+    beforeBuild: process.env.BENCH_BEFORE_BUILD === undefined || process.env.BENCH_BEFORE_BUILD === '' ? null : process.env.BENCH_BEFORE_BUILD,
+    smoke
   }
 }

@@ -1,12 +1,13 @@
 /**
- * Single node and cluster side by side, with "before" (single node before the cluster work), the
+ * Single node and cluster side by side (single node's bot path: the service's medians over the
+ * rounds of bot-path.ts, pinned like the cluster's service), with "before" (single node before the cluster work), the
  * ratios and the targets of issue 12: the cluster's bot path at least 0.8x single node's
  * requests/s; the cluster's listing p50 at 100k under 20 ms for the unfiltered page and every
  * single filter; single node no worse than before.
  */
 import type { Stats } from './measure.js'
 import type { ListingRedisTime } from './listing-redis-time.js'
-import type { ListingResult, Results, TargetResults } from './report.js'
+import type { ListingResult, Ratios, Results, TargetResults } from './report.js'
 
 export interface Before extends TargetResults { source: string }
 
@@ -52,8 +53,20 @@ function compare (name: string, kind: ComparisonRow['kind'], single: Stats, clus
   return { case: name, kind, single: s, cluster: c, before: b, clusterOverSingle, singleOverBefore, clusterTarget, noWorseThanBefore }
 }
 
-export function comparisonRows (results: Results): ComparisonRow[] {
-  const { service, cluster, before } = results
+/** What the side-by-side compares: this run's single node, its cluster, and before. */
+interface Compared {
+  single: { put: Stats, get: Stats, turnRequests: Stats }
+  cluster: TargetResults & { masters: number, buckets: number }
+  before: Before
+}
+
+function compared (results: Results, r: Ratios): Compared | null {
+  const { bot, cluster, before } = results
+  if (bot === null || r.medians === null || cluster === null || before === null) return null
+  return { single: { put: r.medians.service.put, get: r.medians.service.get, turnRequests: bot.turnRequests }, cluster, before }
+}
+
+function comparisonRows (results: Results, { single: service, cluster, before }: Compared): ComparisonRow[] {
   const size = results.settings.clusterListingSize
   const listingAt = (rows: ListingResult[], name: string): Stats | undefined =>
     rows.find((row) => row.n === size && row.case === name && row.stats.mode !== 'failed')?.stats
@@ -75,14 +88,14 @@ const load = (f: Figure | null): string => f?.loadAverage == null ? '-' : f.load
 const verdict = (met: boolean | null): string => met === null ? '' : met ? 'met' : 'MISSED'
 
 /** The Redis time of the listing cases, single node, cluster and before side by side. */
-function redisTimeTable (results: Results): string[] {
+function redisTimeTable (results: Results, { cluster, before }: Compared): string[] {
   const sources: Array<[string, ListingRedisTime[]]> = [
-    ['single', results.listingRedisTime], ['cluster', results.cluster.listingRedisTime], ['before', results.before.listingRedisTime]
+    ['single', results.listingRedisTime], ['cluster', cluster.listingRedisTime], ['before', before.listingRedisTime]
   ]
   const present = sources.filter(([, rows]) => rows.length > 0)
   if (present.length === 0) return []
   const header = ['case', ...present.flatMap(([name]) => [`${name} HTTP p50`, 'Redis', 'busiest', 'commands', 'scripts', 'µs each'])]
-  const cells = (results.listingRedisTime[0] === undefined ? results.cluster.listingRedisTime : results.listingRedisTime).map(({ case: name }) => [
+  const cells = (results.listingRedisTime[0] === undefined ? cluster.listingRedisTime : results.listingRedisTime).map(({ case: name }) => [
     name,
     ...present.flatMap(([, rows]) => {
       const row = rows.find((r) => r.case === name)
@@ -109,8 +122,11 @@ function aligned (header: string[], cells: string[][]): string[] {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)]
 }
 
-export function sideBySide (results: Results): { text: string, figures: ComparisonRow[] } {
-  const rows = comparisonRows(results)
+/** The side-by-side table, or null when the run left out the bot path, the listing or the cluster. */
+export function sideBySide (results: Results, r: Ratios): { text: string, figures: ComparisonRow[] } | null {
+  const both = compared(results, r)
+  if (both === null) return null
+  const rows = comparisonRows(results, both)
   const header = ['case', 'single req/s', 'p50', 'cluster req/s', 'p50', 'cluster/single', 'target', '', 'before req/s', 'p50', 'single/before', '', 'load s/c/b']
   const cells = rows.map((row) => [
     row.case,
@@ -122,7 +138,7 @@ export function sideBySide (results: Results): { text: string, figures: Comparis
     `${num(row.singleOverBefore, 2)}x`, row.noWorseThanBefore === null ? '' : row.noWorseThanBefore ? 'no worse' : 'WORSE',
     `${load(row.single)}/${load(row.cluster)}/${load(row.before)}`
   ])
-  const { cluster } = results
+  const { cluster, before } = both
   const missed = rows.filter((row) => row.clusterTarget?.met === false).map((row) => row.case)
   const worse = rows.filter((row) => row.noWorseThanBefore === false).map((row) => row.case)
   return {
@@ -130,13 +146,13 @@ export function sideBySide (results: Results): { text: string, figures: Comparis
     text: [
       `Single node and cluster (${cluster.masters} masters on this machine, ${cluster.buckets} buckets), side by side; ` +
         'bot rows: requests/s; listing rows: one request at a time, latencies in ms',
-      `before: ${results.before.source}; "no worse" allows ${NOISE * 100}% of noise; load: 1-minute load average at the start of each case`,
+      `single node's bot rows: medians of the rounds of the bot path above; before: ${before.source}; "no worse" allows ${NOISE * 100}% of noise; load: 1-minute load average at the start of each case`,
       '',
       ...aligned(header, cells),
       '',
       `cluster targets: ${missed.length === 0 ? 'all met' : `missed by ${missed.join(', ')}`}; ` +
         `single node vs before: ${worse.length === 0 ? 'no worse' : `worse in ${worse.join(', ')}`}`,
-      ...redisTimeTable(results)
+      ...redisTimeTable(results, both)
     ].join('\n')
   }
 }

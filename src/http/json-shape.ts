@@ -17,10 +17,13 @@ export interface JsonShape {
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 const COMMA = 0x2c
+const MINUS = 0x2d
+const DIGIT_0 = 0x30
+const DIGIT_9 = 0x39
 const OPEN_OBJECT = 0x7b
+const CLOSE_OBJECT = 0x7d
 const OPEN_ARRAY = 0x5b
-const CLOSE = new Set([0x7d, 0x5d])
-const NUMBER_START = /[-0-9]/
+const CLOSE_ARRAY = 0x5d
 const NUMBER_TOKEN = /-?[0-9][0-9.eE+-]*/y
 
 /** An object or array being read: the member names seen so far, and where the reader is in it. */
@@ -46,36 +49,52 @@ function closingQuote (text: string, from: number): number {
 /** A member name as it reads once its escapes are decoded. */
 const nameOf = (raw: string): string => raw.includes('\\') ? JSON.parse(`"${raw}"`) as string : raw
 
+// One switch on the character code per character outside strings: the body of every PUT goes
+// through here, so no per-character allocation, Set lookup or regular expression.
 export function scanJson (text: string): JsonShape {
   const shape: JsonShape = { depth: 0, topLevelNumbers: new Map(), duplicateMember: null }
   const frames: Frame[] = []
+  let frame: Frame | undefined
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
-    const frame = frames[frames.length - 1]
-    if (code === QUOTE) {
-      const start = i + 1
-      i = closingQuote(text, start)
-      if (frame?.names != null && frame.expectingName) {
-        const name = nameOf(text.slice(start, i))
-        if (frame.names.has(name) && shape.duplicateMember === null) shape.duplicateMember = [...frames.slice(0, -1).map((f) => f.key), name]
-        frame.names.add(name)
-        frame.key = name
-        frame.expectingName = false
+    switch (code) {
+      case QUOTE: {
+        const start = i + 1
+        i = closingQuote(text, start)
+        if (frame?.names != null && frame.expectingName) {
+          const name = nameOf(text.slice(start, i))
+          if (frame.names.has(name) && shape.duplicateMember === null) shape.duplicateMember = [...frames.slice(0, -1).map((f) => f.key), name]
+          frame.names.add(name)
+          frame.key = name
+          frame.expectingName = false
+        }
+        break
       }
-    } else if (code === OPEN_OBJECT || code === OPEN_ARRAY) {
-      const object = code === OPEN_OBJECT
-      frames.push({ names: object ? new Set() : null, key: object ? '' : '0', expectingName: object })
-      if (frames.length > shape.depth) shape.depth = frames.length
-    } else if (CLOSE.has(code)) {
-      frames.pop()
-    } else if (code === COMMA && frame !== undefined) {
-      if (frame.names === null) frame.key = String(Number(frame.key) + 1)
-      else frame.expectingName = true
-    } else if (frames.length === 1 && frame?.names != null && frame.key !== '' && NUMBER_START.test(text[i] as string)) {
-      NUMBER_TOKEN.lastIndex = i
-      const token = NUMBER_TOKEN.exec(text)?.[0] ?? ''
-      shape.topLevelNumbers.set(frame.key, token)
-      i += token.length - 1
+      case OPEN_OBJECT:
+      case OPEN_ARRAY: {
+        const object = code === OPEN_OBJECT
+        frame = { names: object ? new Set() : null, key: object ? '' : '0', expectingName: object }
+        frames.push(frame)
+        if (frames.length > shape.depth) shape.depth = frames.length
+        break
+      }
+      case CLOSE_OBJECT:
+      case CLOSE_ARRAY:
+        frames.pop()
+        frame = frames[frames.length - 1]
+        break
+      case COMMA:
+        if (frame === undefined) break
+        if (frame.names === null) frame.key = String(Number(frame.key) + 1)
+        else frame.expectingName = true
+        break
+      default:
+        if (frames.length === 1 && frame?.names != null && frame.key !== '' && (code === MINUS || (code >= DIGIT_0 && code <= DIGIT_9))) {
+          NUMBER_TOKEN.lastIndex = i
+          const token = NUMBER_TOKEN.exec(text)?.[0] ?? ''
+          shape.topLevelNumbers.set(frame.key, token)
+          i += token.length - 1
+        }
     }
   }
   return shape
