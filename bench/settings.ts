@@ -75,7 +75,7 @@ export function loadSettings (): Settings {
     listingSizes: smoke ? [100, 1_000] : [1_000, 10_000, 100_000],
     prototypeSizes: smoke ? [100, 1_000] : [1_000, 10_000],
     clusterMasters: 3,
-    clusterBuckets: Math.round(positive('BENCH_CLUSTER_BUCKETS', 12)),
+    clusterBuckets: Math.round(positive('BENCH_CLUSTER_BUCKETS', 6)),
     clusterListingSize: smoke ? 1_000 : 100_000,
     beforeBuild: process.env.BENCH_BEFORE_BUILD === undefined || process.env.BENCH_BEFORE_BUILD === '' ? null : process.env.BENCH_BEFORE_BUILD,
     smoke

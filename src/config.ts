@@ -29,7 +29,7 @@ export const EnvSchema = Type.Object({
   REDIS_SENTINEL_NAME: Type.String({ default: '', description: 'The master group the sentinels watch (sentinel monitor <name> ...)' }),
   REDIS_SENTINEL_PASSWORD: Type.String({ default: '', description: 'Password of the sentinels themselves (requirepass of sentinel.conf), if any' }),
   REDIS_MIN_REPLICAS_ACK: Type.Integer({ minimum: 0, maximum: 16, default: 0, description: 'Replicas that must hold a write (WAIT) before it is acknowledged; 0: the primary alone' }),
-  REDIS_CLUSTER_BUCKETS: Type.Integer({ minimum: 1, maximum: 1024, default: 12, description: 'Buckets the contacts are spread over on a cluster; fixed for the life of the data' }),
+  REDIS_CLUSTER_BUCKETS: Type.Integer({ minimum: 1, maximum: 1024, default: 6, description: 'Buckets the contacts are spread over on a cluster; fixed for the life of the data' }),
   REDIS_USERNAME: Type.String({ default: '', description: 'ACL user (cluster; a single Redis takes it in REDIS_URL too)' }),
   REDIS_PASSWORD: Type.String({ default: '', description: 'Password (cluster; a single Redis takes it in REDIS_URL too)' }),
   REDIS_TLS: Type.Boolean({ default: false, description: 'Connect with TLS (a single Redis also does with a rediss:// URL)' }),

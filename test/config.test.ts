@@ -136,7 +136,7 @@ t.test('a cluster: seed nodes, buckets, credentials and TLS', async (t) => {
   t.same([config.redisUsername, config.redisPassword], ['seller-state', 's3cret'])
   t.same(config.redisTls, { ca: readFileSync(caFile, 'utf8') })
   t.same(loadConfig({ REDIS_TLS: 'true' }).redisTls, { ca: null }, 'TLS with the system\'s authorities')
-  t.equal(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).redisCluster?.buckets, 12, 'twelve buckets by default')
+  t.equal(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).redisCluster?.buckets, 6, 'six buckets by default')
 
   for (const [env, message] of [
     [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://127.0.0.1:6379' }, /REDIS_URL and REDIS_CLUSTER_NODES are set together/],

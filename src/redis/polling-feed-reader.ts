@@ -17,7 +17,7 @@ import type { FeedReader, PositionedEntry } from './feed-reader.js'
 import { defineScripts, readChanges } from './scripts.js'
 
 // Every bucket is polled about 10 times a second: the feed's delay on a cluster, against B small
-// reads per round on the masters (12 buckets: 120 reads/s per replica, whatever the feeds open).
+// reads per round on the masters (6 buckets: 60 reads/s per replica, whatever the feeds open).
 const POLL_INTERVAL_MS = 100
 // Entries a bucket may hold read but not yet handed out: a poll reads no more than this minus those.
 const READ_COUNT = 500
