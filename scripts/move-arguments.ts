@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util'
 import { EnvSchema, parseNodes, type RedisNode } from '../src/config.js'
 
-export const USAGE = 'usage: npm run move-to-cluster -- --from <redis-url> --to <host:port,...> [--prefix seller:] [--buckets 12] [--batch 500]'
+export const USAGE = 'usage: npm run move-to-cluster -- --from <redis-url> --to <host:port,...> [--prefix seller:] [--buckets 6] [--batch 500]'
 
 export interface MoveArguments {
   from: string

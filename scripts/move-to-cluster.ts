@@ -1,6 +1,6 @@
 /**
  * `npm run move-to-cluster -- --from <redis-url> --to <host:port,...> [--prefix seller:]
- * [--buckets 12] [--batch 500]`: copies a single Redis's seller state into a Redis Cluster
+ * [--buckets 6] [--batch 500]`: copies a single Redis's seller state into a Redis Cluster
  * (src/redis/cluster-move.ts says how); the cluster's credentials and TLS come from REDIS_USERNAME,
  * REDIS_PASSWORD, REDIS_TLS and REDIS_TLS_CA_FILE, as the service reads them. Run it again to resume after a crash or to check: a second
  * run copies nothing. Exit codes: 0 done (conflicts are reported, not failures), 1 failure,

@@ -21,5 +21,5 @@ t.test('bad arguments: each named in the message', async (t) => {
   ]
   for (const [args, message] of cases) t.throws(() => parseMoveArguments(args), { name: 'ArgumentError', message }, args.join(' '))
   t.same(parseMoveArguments(['--from', 'redis://127.0.0.1:6379', '--to', nodes]),
-    { from: 'redis://127.0.0.1:6379', to: [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }], prefix: 'seller:', buckets: 12, batch: 500 })
+    { from: 'redis://127.0.0.1:6379', to: [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }], prefix: 'seller:', buckets: 6, batch: 500 })
 })
