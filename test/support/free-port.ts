@@ -21,7 +21,7 @@ export async function freePort (): Promise<number> {
 }
 
 // Redis Cluster listens on P and on its bus port P + 10000, which must stay below 65536.
-const CLUSTER_BUS_OFFSET = 10000
+export const CLUSTER_BUS_OFFSET = 10000
 
 /** A free port P whose cluster bus port P + 10000 is free too. */
 export async function freeClusterPort (): Promise<number> {

@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { rmSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { Cluster, Redis, type ClusterOptions } from 'ioredis'
-import { freeClusterPort } from './free-port.js'
+import { CLUSTER_BUS_OFFSET, freeClusterPort } from './free-port.js'
 import { replicaInSync, REPLICATION_ARGS, serverDir, spawnRedisServer } from './redis-server.js'
 
 const HOST = '127.0.0.1'
@@ -116,16 +116,42 @@ async function killNode (child: ChildProcess): Promise<void> {
   await exited
 }
 
+const START_ATTEMPTS = 3
+
+/** Free ports for the nodes, none of them another node's cluster bus port. */
+async function clusterPorts (count: number): Promise<number[]> {
+  const ports: number[] = []
+  while (ports.length < count) {
+    const port = await freeClusterPort()
+    const taken = new Set(ports.flatMap((p) => [p, p + CLUSTER_BUS_OFFSET]))
+    if (!taken.has(port) && !taken.has(port + CLUSTER_BUS_OFFSET)) ports.push(port)
+  }
+  return ports
+}
+
 export async function startRedisCluster ({ masters = 3, replicasPerMaster = 0, nodeTimeoutMs = 15_000 }: RedisClusterOptions = {}): Promise<TestRedisCluster> {
-  const ports = new Set<number>()
-  while (ports.size < masters * (1 + replicasPerMaster)) ports.add(await freeClusterPort())
-  const dirs = new Map([...ports].map((port) => [port, serverDir()]))
+  const dirs = new Map<number, string>()
   const spawnNode = async (port: number): Promise<ChildProcess> => await spawnRedisServer([
     '--port', String(port), '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs),
     '--dir', dirs.get(port) as string, '--save', '', '--appendonly', 'no', ...REPLICATION_ARGS
   ])
-  const children = new Map<number, ChildProcess>(await Promise.all([...ports].map(async (port) => [port, await spawnNode(port)] as const)))
-  await redisCli(['--cluster', 'create', ...[...ports].map((port) => `${HOST}:${port}`),
+  // A port free when chosen may be taken before its node binds it (a client's outgoing
+  // connection, another test's server): the nodes are started again on other ports.
+  let ports: number[] = []
+  let children = new Map<number, ChildProcess>()
+  for (let attempt = 1; children.size === 0; attempt++) {
+    ports = await clusterPorts(masters * (1 + replicasPerMaster))
+    for (const port of ports) dirs.set(port, serverDir())
+    const started = await Promise.allSettled(ports.map(async (port) => [port, await spawnNode(port)] as const))
+    const failed = started.find((result) => result.status === 'rejected')
+    const running = started.flatMap((result) => result.status === 'fulfilled' ? [result.value] : [])
+    if (failed === undefined) children = new Map(running)
+    else {
+      await Promise.all(running.map(async ([, child]) => await killNode(child)))
+      if (attempt === START_ATTEMPTS) throw failed.reason
+    }
+  }
+  await redisCli(['--cluster', 'create', ...ports.map((port) => `${HOST}:${port}`),
     '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'])
   const live = (): number[] => [...children.keys()]
   const nodes = await settle(live())
@@ -138,9 +164,9 @@ export async function startRedisCluster ({ masters = 3, replicasPerMaster = 0, n
   }
 
   return {
-    nodes: [...ports].map((port) => `${HOST}:${port}`).join(','),
-    ports: [...ports],
-    client: (options) => new Cluster([...ports].map((port) => ({ host: HOST, port })), options),
+    nodes: ports.map((port) => `${HOST}:${port}`).join(','),
+    ports,
+    client: (options) => new Cluster(ports.map((port) => ({ host: HOST, port })), options),
     masters: nodes.filter((node) => node.master).map(({ id, port }) => ({ id, port })),
     slotCounts,
     async ownerOf (key) {
